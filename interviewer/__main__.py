@@ -1,0 +1,5 @@
+"""``python -m interviewer`` runs the CLI."""
+
+from interviewer.cli import main
+
+main()

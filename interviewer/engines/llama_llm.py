@@ -1,0 +1,273 @@
+"""llama-cpp-python on a local GGUF model.
+
+Chat messages are rendered with the model's own chat template (from the GGUF metadata) into one
+token sequence, so chat and raw prompts share a single code path, and the prefix cache works the
+same for both: llama.cpp keeps the KV state of the previous call and only evaluates the tokens
+after the longest common prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from interviewer.errors import ModelError
+from interviewer.types import ChatMessage, LLMResult
+
+# Used when a GGUF carries no chat template (many base models): plain turn markers, and the
+# markers themselves as stop strings so a base model does not write both sides of the dialogue.
+_FALLBACK_TEMPLATE = (
+    "{% for m in messages %}{{ m['role'] | capitalize }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+_FALLBACK_STOPS = ["\nUser:", "\nAssistant:", "\nSystem:"]
+
+
+def grammar_schema(schema: Any) -> Any:
+    """Rewrite what llama.cpp's schema-to-grammar converter ignores into what it enforces.
+
+    It drops ``minimum``/``maximum`` on integers, so a 1-5 score could come back as 100; a small
+    integer range becomes an ``enum`` of its values, which the grammar does enforce.
+    """
+    if isinstance(schema, list):
+        return [grammar_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: grammar_schema(v) for k, v in schema.items()}
+    lo, hi = out.get("minimum"), out.get("maximum")
+    if (
+        out.get("type") == "integer"
+        and isinstance(lo, int)
+        and isinstance(hi, int)
+        and hi - lo <= 100
+    ):
+        out = {k: v for k, v in out.items() if k not in ("type", "minimum", "maximum")}
+        out["enum"] = list(range(lo, hi + 1))
+    return out
+
+
+_log_callback: Any = None
+
+
+def _quiet_llama_logs(llama_cpp: Any) -> None:
+    """Route llama.cpp's C-side log lines to Python logging (debug) instead of stderr.
+
+    Some lines (the SWA cache notice) reach stderr even with ``verbose=False`` and would break
+    into the live transcript; the callback object must stay referenced for the process life.
+    """
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+    import logging
+
+    log = logging.getLogger("interviewer.llama_cpp")
+
+    @llama_cpp.llama_log_callback
+    def _callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        log.debug(text.decode("utf-8", "replace").rstrip())
+
+    _log_callback = _callback
+    llama_cpp.llama_log_set(_callback, ctypes.c_void_p(0))
+
+
+class LlamaLLM:
+    """One llama.cpp context. Calls are serialised by a lock (a context is not thread-safe)."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        model_id: str = "llm",
+        device: str = "cpu",
+        n_ctx: int = 2048,
+        threads: int = 0,
+        seed: int = 0,
+    ) -> None:
+        import llama_cpp
+
+        self.model_id = model_id
+        self._llama_cpp = llama_cpp
+        _quiet_llama_logs(llama_cpp)
+        n_threads = threads or os.cpu_count() or 1
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_gpu_layers=-1 if device == "cuda" else 0,
+                seed=seed,
+                verbose=False,
+            )
+        except Exception as exc:
+            raise ModelError(
+                f"llm model {model_path}: cannot load ({type(exc).__name__}: {exc}); "
+                "the GGUF file may be truncated: download it again"
+            ) from exc
+        self.n_ctx = n_ctx
+        self.json_repeat_penalty = 1.3
+        self._lock = threading.Lock()
+        self._last: LLMResult | None = None
+        self._formatter = self._make_formatter()
+
+    # ------------------------------------------------------------------ prompt handling
+
+    def _make_formatter(self) -> Any:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        meta = self._llm.metadata
+        template = meta.get("tokenizer.chat_template")
+        self._extra_stops = [] if template else list(_FALLBACK_STOPS)
+        template = template or _FALLBACK_TEMPLATE
+
+        def token_text(key: str) -> str:
+            idx = meta.get(key)
+            if idx is None:
+                return ""
+            return self._llm.detokenize([int(idx)], special=True).decode("utf-8", "ignore")
+
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=token_text("tokenizer.ggml.eos_token_id"),
+            bos_token=token_text("tokenizer.ggml.bos_token_id"),
+        )
+
+    def tokens_for(self, prompt: str | Sequence[ChatMessage]) -> tuple[list[int], list[str]]:
+        """Token ids for a raw prompt or chat messages, plus the template's stop strings."""
+        if isinstance(prompt, str):
+            return self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True), []
+        result = self._formatter(messages=[{"role": m.role, "content": m.content} for m in prompt])
+        tokens = self._llm.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+        stops = (
+            result.stop if isinstance(result.stop, list) else ([result.stop] if result.stop else [])
+        )
+        return tokens, [s for s in [*stops, *self._extra_stops] if s]
+
+    def _reused_prefix(self, tokens: list[int]) -> int:
+        # Same rule llama-cpp-python applies in Llama.generate(): the longest common prefix of
+        # what the context already holds, leaving at least one token to evaluate.
+        held = self._llm.input_ids[: self._llm.n_tokens].tolist()
+        n = 0
+        for a, b in zip(held, tokens[:-1], strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def _check_fits(self, tokens: list[int], max_tokens: int) -> None:
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise ModelError(
+                f"prompt of {len(tokens)} tokens + {max_tokens} to generate exceeds the "
+                f"context of {self.n_ctx}; raise llm_context in the config"
+            )
+
+    # ------------------------------------------------------------------ generation
+
+    def stream(
+        self,
+        prompt: str | Sequence[ChatMessage],
+        *,
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+        stop_event: threading.Event | None = None,
+        seed: int = 0,
+    ) -> Iterator[str]:
+        with self._lock:
+            tokens, template_stops = self.tokens_for(prompt)
+            self._check_fits(tokens, max_tokens)
+            reused = self._reused_prefix(tokens)
+            pieces: list[str] = []
+            stopped = False
+            completion_tokens = 0
+            gen = self._llm.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stop=[*stop, *template_stops] or None,
+                seed=seed,
+                stream=True,
+            )
+            try:
+                for chunk in gen:
+                    if stop_event is not None and stop_event.is_set():
+                        stopped = True
+                        break
+                    completion_tokens += 1
+                    piece = chunk["choices"][0]["text"]  # type: ignore[index]
+                    if piece:
+                        pieces.append(piece)
+                        yield piece
+                    if stop_event is not None and stop_event.is_set():
+                        stopped = True
+                        break
+            finally:
+                gen.close()  # type: ignore[union-attr]
+                self._last = LLMResult(
+                    text="".join(pieces),
+                    prompt_tokens=len(tokens),
+                    completion_tokens=completion_tokens,
+                    reused_prompt_tokens=reused,
+                    stopped=stopped,
+                )
+
+    def complete_json(
+        self,
+        prompt: str | Sequence[ChatMessage],
+        schema: Mapping[str, Any],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> dict[str, Any]:
+        import jsonschema
+        from llama_cpp import LlamaGrammar
+
+        grammar = LlamaGrammar.from_json_schema(json.dumps(grammar_schema(schema)), verbose=False)
+        with self._lock:
+            tokens, _ = self.tokens_for(prompt)
+            self._check_fits(tokens, max_tokens)
+            reused = self._reused_prefix(tokens)
+            out = self._llm.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                grammar=grammar,
+                seed=seed,
+                # Small models fall into loops ("1000000...") that fill a string up to its
+                # maxLength and use up the budget before the JSON closes; a repeat penalty
+                # breaks those loops, and the grammar still holds the structure.
+                repeat_penalty=self.json_repeat_penalty,
+            )
+            text = out["choices"][0]["text"]  # type: ignore[index]
+            usage = out.get("usage", {})  # type: ignore[union-attr]
+            self._last = LLMResult(
+                text=text,
+                prompt_tokens=len(tokens),
+                completion_tokens=int(usage.get("completion_tokens", 0)),
+                reused_prompt_tokens=reused,
+            )
+        try:
+            value = json.loads(text, strict=False)
+        except json.JSONDecodeError as exc:
+            raise ModelError(
+                f"{self.model_id}: output is not complete JSON after {max_tokens} tokens"
+            ) from exc
+        try:
+            jsonschema.validate(value, schema)
+        except jsonschema.ValidationError as exc:
+            raise ModelError(f"{self.model_id}: output breaks the schema: {exc.message}") from exc
+        if not isinstance(value, dict):
+            raise ModelError(f"{self.model_id}: expected a JSON object, got {type(value).__name__}")
+        return value
+
+    @property
+    def last_result(self) -> LLMResult | None:
+        return self._last

@@ -1,0 +1,45 @@
+"""Small text helpers shared by TTS and the speaking path."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (or …) followed by space/end, unless the dot belongs to a common
+# abbreviation or a decimal number: splitting "e.g. this" would make Piper pause mid-thought.
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "etc",
+    "vs",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "inc",
+    "st",
+    "jr",
+    "sr",
+}
+_END = re.compile(r"([.!?…]+)([\"')\]]*)(\s+|$)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences for sentence-by-sentence synthesis."""
+    text = " ".join(text.split())
+    out: list[str] = []
+    start = 0
+    for m in _END.finditer(text):
+        end = m.end()
+        candidate = text[start : m.start()]
+        last_word = candidate.rsplit(" ", 1)[-1].lower()
+        if m.group(1) == "." and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+            continue
+        sentence = text[start:end].strip()
+        if sentence:
+            out.append(sentence)
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        out.append(rest)
+    return out

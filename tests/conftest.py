@@ -1,0 +1,100 @@
+"""Shared fixtures. Real engines load once per test session (they are the slow part)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from interviewer.config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+# The recordings live beside the checkout (../shared/audio); CI lays a copy there too.
+SHARED_AUDIO = Path(os.environ.get("INTERVIEWER_SHARED_AUDIO", REPO.parent / "shared" / "audio"))
+
+#: Settings pinned to the embedded defaults, so a developer's downloaded upgrades never change
+#: what the tests measure.
+EMBEDDED = Settings(vad="embedded", stt="embedded", llm="embedded", tts="embedded", device="cpu")
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    reference: str | None
+    duration: float
+    sample_rate: int
+
+
+def _reference(text: str) -> str | None:
+    # "NONE" marks a recording that has no trustworthy transcript (see NOTES.md there)
+    return None if text.strip() == "NONE" else text
+
+
+def _clips() -> list[Clip]:
+    manifest = SHARED_AUDIO / "MANIFEST.tsv"
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"{manifest} is missing: real-speech tests need ../shared/audio beside the checkout "
+            "(or INTERVIEWER_SHARED_AUDIO pointing at it)"
+        )
+    with manifest.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return [
+        Clip(
+            path=SHARED_AUDIO / r["file"],
+            reference=None
+            if r["reference_transcript"].strip() == "NONE"
+            else r["reference_transcript"],
+            duration=float(r["duration_s"]),
+            sample_rate=int(r["sample_rate"]),
+        )
+        for r in rows
+    ]
+
+
+CLIPS = _clips()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep the user's data dir out of tests, but share one cache so the GGUF is joined once."""
+    home = tmp_path_factory.getbasetemp() / "interviewer-home"
+    monkeypatch.setenv("INTERVIEWER_HOME", str(home))
+
+
+@pytest.fixture(scope="session")
+def real_vad():  # type: ignore[no-untyped-def]
+    from interviewer.engines import load_vad
+
+    return load_vad(EMBEDDED)
+
+
+@pytest.fixture(scope="session")
+def real_stt():  # type: ignore[no-untyped-def]
+    from interviewer.engines import load_stt
+
+    return load_stt(EMBEDDED)
+
+
+@pytest.fixture(scope="session")
+def real_tts():  # type: ignore[no-untyped-def]
+    from interviewer.engines import load_tts
+
+    return load_tts(EMBEDDED)
+
+
+@pytest.fixture(scope="session")
+def real_llm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from interviewer.engines import load_llm
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("INTERVIEWER_HOME", str(tmp_path_factory.getbasetemp() / "interviewer-home"))
+    try:
+        return load_llm(EMBEDDED)
+    finally:
+        mp.undo()

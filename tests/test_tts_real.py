@@ -1,0 +1,53 @@
+"""Piper en_US-joe-medium (embedded): sentence chunks, and a TTS -> STT round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from interviewer.audio.io import resample
+from interviewer.metrics import word_error_rate
+
+pytestmark = pytest.mark.real
+
+
+def test_one_chunk_per_sentence(real_tts) -> None:  # type: ignore[no-untyped-def]
+    text = "Welcome to the interview. Tell me about yourself! What brings you here?"
+    chunks = list(real_tts.synthesize(text))
+    assert [c.text for c in chunks] == [
+        "Welcome to the interview.",
+        "Tell me about yourself!",
+        "What brings you here?",
+    ]
+    for c in chunks:
+        assert c.sample_rate == real_tts.sample_rate == 22_050
+        assert c.audio.dtype == np.float32
+        assert 0.5 < c.duration < 5.0
+        assert np.abs(c.audio).max() <= 1.0
+        assert np.sqrt(np.mean(c.audio**2)) > 0.01  # audible, not silence
+
+
+def test_longer_sentence_takes_longer(real_tts) -> None:  # type: ignore[no-untyped-def]
+    short = next(iter(real_tts.synthesize("Thank you.")))
+    long = next(
+        iter(real_tts.synthesize("Thank you for walking me through that very detailed example."))
+    )
+    assert long.duration > 2 * short.duration
+
+
+def test_empty_text_gives_no_chunks(real_tts) -> None:  # type: ignore[no-untyped-def]
+    assert list(real_tts.synthesize("   ")) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tell me about a time you disagreed with your manager.",
+        "How would you design an experiment to test a new pricing page?",
+        "What is the difference between precision and recall?",
+    ],
+)
+def test_round_trip_through_whisper(real_tts, real_stt, text: str) -> None:  # type: ignore[no-untyped-def]
+    audio = np.concatenate([c.audio for c in real_tts.synthesize(text)])
+    heard = real_stt.transcribe(resample(audio, real_tts.sample_rate)).text
+    assert word_error_rate(text, heard) <= 0.2, heard
