@@ -1,0 +1,1 @@
+"""The interview itself: question bank, question selection, follow-ups and scoring."""
