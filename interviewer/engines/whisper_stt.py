@@ -11,6 +11,18 @@ from interviewer.types import SAMPLE_RATE, AudioArray, Segment, Transcript, Word
 
 # Whisper invents text for near-silent input; below this RMS we skip the model entirely.
 _SILENCE_RMS = 1e-4
+# Whisper pads every call to a 30 s window, so a 2 s utterance costs nearly as much as a 25 s
+# one. CTranslate2 accepts a shorter window (faster-whisper's chunk_length): we round the audio
+# length up to a multiple of this step, which roughly halves the cost of short turns.
+_WINDOW_STEP_S = 5
+_MAX_WINDOW_S = 30
+
+
+def window_for(duration: float) -> int:
+    """Shortest window (s, a multiple of 5, at most 30) that holds ``duration`` + 0.5 s."""
+    need = duration + 0.5
+    steps = -(-need // _WINDOW_STEP_S)  # ceiling division
+    return int(min(_MAX_WINDOW_S, max(_WINDOW_STEP_S, steps * _WINDOW_STEP_S)))
 
 
 class WhisperSTT:
@@ -25,11 +37,13 @@ class WhisperSTT:
         compute_type: str | None = None,
         cpu_threads: int = 0,
         num_workers: int = 1,
+        adaptive_window: bool = True,
     ) -> None:
         from faster_whisper import WhisperModel
 
         self.model_id = model_id
         self.device = device
+        self.adaptive_window = adaptive_window
         self.compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         try:
             self._model = WhisperModel(
@@ -69,6 +83,7 @@ class WhisperSTT:
             vad_filter=False,
             condition_on_previous_text=False,
             without_timestamps=not word_timestamps,
+            chunk_length=window_for(duration) if self.adaptive_window else None,
         )
         segments = []
         for seg in segments_iter:

@@ -1,0 +1,1 @@
+"""The streaming voice pipeline: turn-taking, streaming STT, speaking, the runner."""

@@ -1,0 +1,166 @@
+"""Turn-taking: when has the candidate started, paused, resumed and finished speaking?
+
+Pure logic, fed one VAD probability per 32 ms frame with the frame's capture time, so it is
+tested on scripted probabilities without audio. The policy does not cut in during a thinking
+pause: a pause that follows a filler ("um", "so") or an unfinished clause ("and", "because",
+a trailing comma) must last longer before the turn ends, and the text of the speech before the
+pause comes from a speculative STT pass started the moment the silence began.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+EventKind = Literal["speech_start", "pause", "resume", "end_of_turn", "timeout", "barge_in"]
+
+# Words after which a speaker usually goes on: a pause here is a thinking pause.
+TRAILING_CONTINUATIONS = {
+    "um", "uh", "erm", "er", "hmm", "mm", "so", "and", "but", "or", "because", "like", "well",
+    "then", "the", "a", "an", "to", "of", "with", "for", "that", "which", "if", "when", "my",
+    "our", "we", "i", "is", "was", "were", "are", "also", "actually", "basically", "cause",
+}  # fmt: skip
+
+
+def ends_unfinished(text: str) -> bool:
+    """True when ``text`` ends with a filler, a conjunction or a comma: more is coming."""
+    t = text.strip().lower()
+    if not t:
+        return False
+    if t.endswith((",", "-", "—", "...", "…", ":")):
+        return True
+    words = re.findall(r"[a-z']+", t)
+    return bool(words) and words[-1] in TRAILING_CONTINUATIONS and not t.endswith((".", "?", "!"))
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    threshold: float = 0.5
+    #: voiced time before a turn counts as speech (shorter blips are ignored)
+    min_speech_s: float = 0.2
+    #: audio kept from before the detected start, so the first syllable is not lost
+    pre_roll_s: float = 0.3
+    #: silence that ends a turn after a finished sentence
+    silence_s: float = 0.55
+    #: silence that ends a turn after a filler or an unfinished clause
+    filler_silence_s: float = 2.0
+    #: voiced time that counts as the speech resuming after a pause
+    resume_s: float = 0.1
+    #: nothing said for this long after the interviewer stopped: a timeout turn
+    no_answer_s: float = 10.0
+    #: "give me a moment": how long endpointing stays paused at most
+    hold_s: float = 30.0
+    #: voiced time over the interviewer's voice that counts as a barge-in
+    barge_in_s: float = 0.3
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    t: float
+    #: last voiced instant of the turn (for pause / end_of_turn)
+    speech_end: float | None = None
+    #: first voiced instant (for speech_start / barge_in)
+    speech_start: float | None = None
+    pause_id: int = 0
+
+
+class Endpointer:
+    """State machine: waiting -> speech <-> pause -> (end of turn)."""
+
+    def __init__(self, config: EndpointConfig | None = None, frame_s: float = 0.032) -> None:
+        self.cfg = config or EndpointConfig()
+        self.frame_s = frame_s
+        self.state: Literal["closed", "waiting", "speech", "pause"] = "closed"
+        self._voiced_run = 0.0
+        self._listen_since = 0.0
+        self._speech_end = 0.0
+        self._pause_id = 0
+        self._tail: dict[int, bool] = {}  # pause id -> text before the pause ends unfinished
+        self._hold_until = 0.0
+        self.speaking_over = False  # interviewer audio is playing (barge-in mode)
+
+    # -- control from the runner
+    def open(self, t: float) -> None:
+        """Start listening for an answer (the interviewer has finished speaking)."""
+        self.state = "waiting"
+        self._listen_since = t
+        self._voiced_run = 0.0
+        self._hold_until = 0.0
+
+    def close(self) -> None:
+        self.state = "closed"
+        self._voiced_run = 0.0
+
+    def hold(self, t: float) -> None:
+        """The candidate asked for a moment: do not end the turn on silence for a while."""
+        self._hold_until = t + self.cfg.hold_s
+        self._listen_since = t
+
+    def set_tail_text(self, pause_id: int, text: str) -> None:
+        """The speculative transcript of the speech before pause ``pause_id`` is ready."""
+        self._tail[pause_id] = ends_unfinished(text)
+
+    @property
+    def pause_id(self) -> int:
+        return self._pause_id
+
+    # -- per frame
+    def feed(self, prob: float, t: float) -> Event | None:
+        """One frame's speech probability; ``t`` is the frame's end time."""
+        voiced = prob >= self.cfg.threshold
+        cfg = self.cfg
+        if self.state == "closed":
+            if self.speaking_over:
+                self._voiced_run = self._voiced_run + self.frame_s if voiced else 0.0
+                if self._voiced_run >= cfg.barge_in_s:
+                    start = t - self._voiced_run
+                    self._enter_speech(t)
+                    return Event("barge_in", t, speech_start=start)
+            return None
+        if self.state == "waiting":
+            if voiced:
+                self._voiced_run += self.frame_s
+                if self._voiced_run >= cfg.min_speech_s:
+                    start = t - self._voiced_run
+                    self._enter_speech(t)
+                    return Event("speech_start", t, speech_start=start)
+            else:
+                self._voiced_run = 0.0
+                held = t < self._hold_until
+                if not held and t - self._listen_since >= cfg.no_answer_s:
+                    self.state = "closed"
+                    return Event("timeout", t)
+            return None
+        if self.state == "speech":
+            if voiced:
+                self._speech_end = t
+                return None
+            self.state = "pause"
+            self._pause_id += 1
+            self._voiced_run = 0.0
+            return Event("pause", t, speech_end=self._speech_end, pause_id=self._pause_id)
+        # pause
+        if voiced:
+            self._voiced_run += self.frame_s
+            if self._voiced_run >= cfg.resume_s:
+                self.state = "speech"
+                self._speech_end = t
+                return Event("resume", t, pause_id=self._pause_id)
+            return None
+        self._voiced_run = 0.0
+        silence = t - self._speech_end
+        if t < self._hold_until:
+            return None
+        unfinished = self._tail.get(self._pause_id)
+        if silence >= cfg.filler_silence_s or (unfinished is False and silence >= cfg.silence_s):
+            self.state = "closed"
+            return Event("end_of_turn", t, speech_end=self._speech_end, pause_id=self._pause_id)
+        return None
+
+    def _enter_speech(self, t: float) -> None:
+        self.state = "speech"
+        self._speech_end = t
+        self._voiced_run = 0.0
+        self._hold_until = 0.0

@@ -1,0 +1,165 @@
+"""The speaking path: text pieces -> sentence chunker -> Piper -> playback buffer.
+
+A TTS worker thread synthesizes sentence by sentence as the text arrives, so the first sentence
+plays while the LLM is still writing the second. Text known in advance (the next bank question,
+acknowledgements) is synthesized ahead of time into a small cache while the candidate speaks.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from interviewer.audio.io import resample
+from interviewer.audio.playback import PlaybackBuffer
+from interviewer.engines.base import TTS
+from interviewer.text import split_sentences
+from interviewer.types import AudioArray
+
+
+def chunk_sentences(
+    pieces: Iterable[str], on_sentence_time: Callable[[], None] | None = None
+) -> Iterator[str]:
+    """Regroup streamed text pieces into whole sentences, yielding each as soon as it closes."""
+    buf = ""
+    for piece in pieces:
+        buf += piece
+        parts = split_sentences(buf)
+        # the last part may still be growing; everything before it is a finished sentence
+        if len(parts) > 1:
+            for sentence in parts[:-1]:
+                if on_sentence_time is not None:
+                    on_sentence_time()
+                    on_sentence_time = None
+                yield sentence
+            buf = parts[-1]
+        elif parts and buf.endswith((". ", "? ", "! ")):
+            if on_sentence_time is not None:
+                on_sentence_time()
+                on_sentence_time = None
+            yield parts[0]
+            buf = ""
+    rest = " ".join(buf.split())
+    if rest:
+        if on_sentence_time is not None:
+            on_sentence_time()
+        yield rest
+
+
+@dataclass
+class _Job:
+    epoch: int
+    utterance: int
+    sentence: str
+    on_audio: Callable[[], None] | None
+
+
+class Speaker:
+    """Owns the TTS engine on one worker thread."""
+
+    def __init__(self, tts: TTS, playback: PlaybackBuffer, cache_size: int = 64) -> None:
+        self.tts = tts
+        self.playback = playback
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._prepare: queue.Queue[str] = queue.Queue(maxsize=32)
+        self._cache: OrderedDict[str, AudioArray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._epoch = 0
+        self._pending = 0
+        self._pending_lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.cache_hits = 0
+        self.synthesized = 0
+
+    # ---------------------------------------------------------------- control
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tts", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.cancel()
+        self._jobs.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def cancel(self) -> None:
+        """Barge-in: drop every queued sentence (the playback buffer is cleared by the caller)."""
+        self._epoch += 1
+
+    def say(
+        self, utterance: int, sentence: str, on_audio: Callable[[], None] | None = None
+    ) -> None:
+        """Queue one sentence; ``on_audio`` fires when its audio is in the playback buffer."""
+        with self._pending_lock:
+            self._pending += 1
+        self._jobs.put(_Job(self._epoch, utterance, sentence, on_audio))
+
+    def prepare(self, text: str) -> None:
+        """Synthesize ``text`` into the cache when the worker is otherwise idle."""
+        for sentence in split_sentences(text):
+            if sentence not in self._cache:
+                try:
+                    self._prepare.put_nowait(sentence)
+                except queue.Full:
+                    return
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every queued sentence is in the playback buffer."""
+        with self._pending_lock:
+            return self._pending_lock.wait_for(lambda: self._pending == 0, timeout)
+
+    # ---------------------------------------------------------------- worker
+    def _audio_for(self, sentence: str) -> AudioArray:
+        with self._cache_lock:
+            cached = self._cache.get(sentence)
+            if cached is not None:
+                self._cache.move_to_end(sentence)
+                self.cache_hits += 1
+                return cached
+        parts = [
+            resample(c.audio, c.sample_rate, self.playback.sample_rate)
+            for c in self.tts.synthesize(sentence)
+        ]
+        audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        self.synthesized += 1
+        with self._cache_lock:
+            self._cache[sentence] = audio
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return audio
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=0.05)
+            except queue.Empty:
+                # idle: synthesize what is likely to be said next
+                try:
+                    sentence = self._prepare.get_nowait()
+                except queue.Empty:
+                    continue
+                self._audio_for(sentence)
+                continue
+            if job is None:
+                return
+            try:
+                if job.epoch != self._epoch:
+                    continue
+                audio = self._audio_for(job.sentence)
+                if job.epoch != self._epoch:
+                    continue
+                # a short gap between sentences, as a speaker breathes
+                gap = np.zeros(int(0.12 * self.playback.sample_rate), dtype=np.float32)
+                self.playback.write(job.utterance, job.sentence, np.concatenate([audio, gap]))
+                if job.on_audio is not None:
+                    job.on_audio()
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
+                    self._pending_lock.notify_all()

@@ -1,0 +1,203 @@
+"""The streaming runner on fakes, through the virtual duplex link in real time.
+
+The candidate's "speech" is a loud tone (the fake VAD hears loudness), the fake STT returns the
+scripted text, the fake TTS speaks tones whose length follows the text. What is checked is the
+pipeline's own behaviour: turn order, barge-in, endpointing, timeouts, shutdown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from interviewer.audio.candidate import RenderedAnswer, SimulatedCandidate
+from interviewer.audio.duplex import VirtualDuplexLink
+from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
+from interviewer.interview.base import Answer
+from interviewer.interview.fixed import FixedQuestionsBrain
+from interviewer.pipeline.endpointing import EndpointConfig
+from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+
+SR = 16_000
+
+
+def tone(seconds: float, amp: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (amp * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SR), dtype=np.float32)
+
+
+FAST = EndpointConfig(silence_s=0.4, filler_silence_s=1.6, no_answer_s=1.5, min_speech_s=0.1)
+
+
+def make_runner(
+    brain,  # type: ignore[no-untyped-def]
+    answers: list[np.ndarray],
+    stt_texts: list[str] | Callable[[np.ndarray], str],
+    *,
+    config: RunnerConfig | None = None,
+    tts: FakeTTS | None = None,
+    gap_s: float = 0.2,
+):
+    link = VirtualDuplexLink()
+    rendered = [RenderedAnswer(a, "") for a in answers]
+    candidate = SimulatedCandidate(
+        link.candidate, rendered, RenderedAnswer(silence(0.1), ""), gap_s=gap_s
+    )
+    events: list[tuple[str, dict]] = []
+    runner = InterviewRunner(
+        brain=brain,
+        vad=FakeVAD(threshold=0.05),
+        stt=FakeSTT(stt_texts),
+        tts=tts or FakeTTS(seconds_per_char=0.01),
+        duplex=link,
+        config=config or RunnerConfig(endpoint=FAST, listen_after_s=0.05),
+        on_event=lambda kind, data: events.append((kind, data)),
+        on_your_turn=candidate.your_turn,
+    )
+    return runner, candidate, link, events
+
+
+def run(runner, candidate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    candidate.start(time.monotonic)
+    th = threading.Thread(target=runner.run)
+    th.start()
+    th.join(timeout)
+    candidate.stop()
+    assert not th.is_alive(), "runner did not finish"
+
+
+def test_turn_order_and_latency_marks() -> None:
+    brain = FixedQuestionsBrain(["First question?", "Second question?"])
+    answers = [tone(0.8), tone(0.6)]
+    runner, cand, _, _events = make_runner(brain, answers, ["first answer.", "second answer."])
+    run(runner, cand)
+    speakers = [t.speaker for t in runner.turns]
+    assert speakers == ["interviewer", "candidate", "interviewer", "candidate", "interviewer"]
+    assert [a.text for a in brain.answers] == ["first answer.", "second answer."]
+    assert runner.turns[0].text.endswith("First question?")
+    assert runner.turns[2].text.endswith("Second question?")
+    assert runner.turns[-1].kind == "closing"
+    # turns do not overlap and follow the clock
+    starts = [t.start for t in runner.turns]
+    assert starts == sorted(starts)
+    doc = runner.transcript()
+    assert len(doc["latency"]["exchanges"]) == 2
+    for ex in doc["latency"]["exchanges"]:
+        marks = [
+            ex[k]
+            for k in (
+                "speech_end",
+                "endpoint",
+                "stt_final",
+                "llm_first_token",
+                "first_sentence",
+                "tts_first_audio",
+                "playback_start",
+            )
+        ]
+        assert None not in marks
+        assert marks == sorted(marks), ex  # every stage after the one before
+    assert doc["latency"]["summary"]["voice_to_voice_ms"]["p50"] > 0
+
+
+def test_endpointing_waits_through_a_thinking_pause() -> None:
+    brain = FixedQuestionsBrain(["Tell me about it?"])
+    # speech, 1.0 s thinking pause after "so, um", more speech
+    answer = np.concatenate([tone(0.7), silence(1.0), tone(0.7)])
+
+    def text_for(audio: np.ndarray) -> str:
+        # the speculative final at the pause sees only the first part
+        return "so, um" if len(audio) < SR * 1.2 else "so, um, I fixed the build."
+
+    runner, cand, _, _ = make_runner(brain, [answer], text_for)
+    run(runner, cand)
+    assert [a.text for a in brain.answers] == ["so, um, I fixed the build."]
+    assert [t.speaker for t in runner.turns].count("candidate") == 1
+
+
+def test_finished_sentence_ends_at_the_same_pause() -> None:
+    brain = FixedQuestionsBrain(["Tell me about it?", "And then?"])
+    answer = np.concatenate([tone(0.7), silence(1.0), tone(0.7)])
+    runner, cand, _, _ = make_runner(brain, [answer, tone(0.5)], ["I fixed the build.", "Done."])
+    run(runner, cand)
+    # a finished sentence + 1.0 s of silence (> 0.4 s) ends the first turn at the pause
+    assert brain.answers[0].text == "I fixed the build."
+
+
+def test_silence_gets_a_prompt_then_moves_on() -> None:
+    brain = FixedQuestionsBrain(["Question one?", "Question two?"])
+    runner, cand, _, events = make_runner(brain, [silence(0.1), silence(0.1), tone(0.5)], ["ok."])
+    run(runner, cand)
+    kinds = [t.kind for t in runner.turns if t.speaker == "interviewer"]
+    assert kinds[:3] == ["greeting", "prompt", "question"]
+    assert brain.answers[0].timed_out and brain.answers[1].timed_out
+    assert [k for k, _ in events].count("timeout") == 2
+
+
+def test_barge_in_stops_playback_and_keeps_only_what_was_heard() -> None:
+    long_q = " ".join([f"This is a long question sentence number {i}." for i in range(1, 9)])
+    brain = FixedQuestionsBrain([long_q, "Short one?"])
+    cfg = RunnerConfig(endpoint=FAST, barge_in=True, listen_after_s=0.05)
+    runner, cand, link, events = make_runner(
+        brain,
+        [tone(0.6), tone(0.5)],
+        ["sorry, can I stop you there.", "yes."],
+        config=cfg,
+        tts=FakeTTS(seconds_per_char=0.03),
+    )
+
+    # The candidate does not wait for its turn the first time: it talks over the question.
+    def barge_soon() -> None:
+        time.sleep(1.5)
+        link.candidate.speak(tone(0.6))
+
+    threading.Thread(target=barge_soon, daemon=True).start()
+    cand.answers.pop(0)
+    run(runner, cand)
+    assert runner.barge_ins == 1
+    first = runner.turns[0]
+    assert first.speaker == "interviewer" and first.interrupted
+    # only the sentences (partly) played before the barge-in are in the record
+    assert "number 8" not in first.text
+    assert first.text.endswith("—") or len(first.text) < len(long_q)
+    assert brain.answers[0].text == "sorry, can I stop you there."
+    # playback stopped within a block or two of the barge-in decision
+    cut_time = next(d["t"] for k, d in events if k == "barge_in")
+    assert (first.end + runner.t0) - cut_time < 0.1
+
+
+def test_clean_shutdown_leaves_no_threads() -> None:
+    before = {t.name for t in threading.enumerate()}
+    brain = FixedQuestionsBrain(["Only question?"])
+    runner, cand, _, _ = make_runner(brain, [tone(0.4)], ["fine."])
+    run(runner, cand)
+    runner.shutdown()  # idempotent
+    time.sleep(0.2)
+    left = {t.name for t in threading.enumerate()} - before
+    assert not (left & {"link", "listen", "stt", "tts", "candidate"}), left
+
+
+def test_bounded_frame_queue_drops_instead_of_lagging() -> None:
+    brain = FixedQuestionsBrain(["Q?"])
+    runner, _, _, _ = make_runner(brain, [], ["x"], config=RunnerConfig(frames_queue_max=5))
+    for i in range(20):
+        runner._on_input(np.zeros(512, dtype=np.float32), float(i))
+    assert runner._frames.qsize() == 5
+    assert runner.dropped_frames == 15
+    # the newest frames are the ones kept
+    assert [runner._frames.get_nowait()[1] for _ in range(5)] == [15.0, 16.0, 17.0, 18.0, 19.0]
+
+
+def test_answer_type_is_passed_through() -> None:
+    brain = FixedQuestionsBrain(["Q?"])
+    runner, cand, _, _ = make_runner(brain, [tone(0.5)], ["an answer."])
+    run(runner, cand)
+    assert isinstance(brain.answers[0], Answer)
+    assert brain.answers[0].duration > 0.3
