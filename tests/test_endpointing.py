@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, ends_unfinished
+from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, ends_unfinished, tail_kind
 
 F = 0.032  # frame length
 
@@ -115,3 +115,29 @@ def test_closed_ignores_speech_unless_barge_in() -> None:
 )
 def test_ends_unfinished(text: str, unfinished: bool) -> None:
     assert ends_unfinished(text) is unfinished
+
+
+def test_text_without_closing_punctuation_waits_longer() -> None:
+    ep = Endpointer(EndpointConfig(silence_s=0.5, uncertain_silence_s=1.5, filler_silence_s=2.0))
+    ep.open(0.0)
+    events = feed(ep, [(0.9, 1.0), (0.0, 0.064)])
+    ep.set_tail_text(events[-1][2].pause_id, "Sure at my last job")
+    assert feed(ep, [(0.0, 1.2)], t0=1.064) == []  # a finished sentence would have ended
+    events = feed(ep, [(0.0, 0.5)], t0=2.264)
+    assert [k for k, _, _ in events] == ["end_of_turn"]
+    assert events[0][2].t - 1.0 == pytest.approx(1.5, abs=2 * F)
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("I improved the pipeline.", "finished"),
+        ("Was that clear?", "finished"),
+        ("We measured retention", "uncertain"),
+        ("So I started with, um", "unfinished"),
+        ("and then I", "unfinished"),
+        ("", "uncertain"),
+    ],
+)
+def test_tail_kind(text: str, kind: str) -> None:
+    assert tail_kind(text) == kind

@@ -109,12 +109,13 @@ def test_turn_order_and_latency_marks() -> None:
 
 def test_endpointing_waits_through_a_thinking_pause() -> None:
     brain = FixedQuestionsBrain(["Tell me about it?"])
-    # speech, 1.0 s thinking pause after "so, um", more speech
-    answer = np.concatenate([tone(0.7), silence(1.0), tone(0.7)])
+    # speech, a 1.0 s thinking pause after "so, um", more (louder) speech
+    answer = np.concatenate([tone(0.7, amp=0.3), silence(1.0), tone(0.7, amp=0.6)])
 
     def text_for(audio: np.ndarray) -> str:
-        # the speculative final at the pause sees only the first part
-        return "so, um" if len(audio) < SR * 1.2 else "so, um, I fixed the build."
+        # The fake "recognises" each stretch by its loudness. The speculative final at the pause
+        # hears "so, um,"; after the pause only the new stretch is transcribed.
+        return "I fixed the build." if np.abs(audio).max() > 0.45 else "so, um,"
 
     runner, cand, _, _ = make_runner(brain, [answer], text_for)
     run(runner, cand)
@@ -201,3 +202,15 @@ def test_answer_type_is_passed_through() -> None:
     run(runner, cand)
     assert isinstance(brain.answers[0], Answer)
     assert brain.answers[0].duration > 0.3
+
+
+def test_sequential_baseline_runs_the_same_interview() -> None:
+    brain = FixedQuestionsBrain(["First question?", "Second question?"])
+    cfg = RunnerConfig(endpoint=FAST, listen_after_s=0.05, streaming=False)
+    runner, cand, _, _ = make_runner(brain, [tone(0.8), tone(0.6)], ["one.", "two."], config=cfg)
+    run(runner, cand)
+    assert [a.text for a in brain.answers] == ["one.", "two."]
+    assert runner.transcriber.calls["partial"] == 0  # nothing speculative in the baseline
+    assert runner.speaker.cache_hits == 0
+    for ex in runner.transcript()["latency"]["exchanges"]:
+        assert None not in ex.values()

@@ -57,6 +57,11 @@ def test_clip_wer_within_bound(real_stt, clip: Clip) -> None:  # type: ignore[no
     assert all(a.start <= b.start for a, b in itertools.pairwise(words))
     assert words[-1].end <= clip.duration + 0.5
     assert 0.0 <= result.no_speech_prob <= 1.0
+    # The text-only path (the streaming pipeline's partials and finals) uses a short encoder
+    # window when the clip fits one; it must meet the same bound.
+    quick = real_stt.transcribe(audio, word_timestamps=False)
+    quick_wer = word_error_rate(clip.reference, quick.text)
+    assert quick_wer <= WER_BOUNDS[clip.path.name], f"text-only WER {quick_wer:.3f}: {quick.text!r}"
 
 
 @pytest.mark.real

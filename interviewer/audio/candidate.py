@@ -201,10 +201,12 @@ class SimulatedCandidate:
             self._thread.join(timeout=2)
 
 
+# Thinking pauses sit where people make them: after an unfinished clause or a filler, which the
+# endpointing must wait through, not after a finished sentence (which would end the turn).
 DEFAULT_SCRIPT = {
     "answers": [
         {
-            "text": "Sure. At my last job I led a project to cut our cloud costs. [pause 1.2] "
+            "text": "Sure. At my last job, [pause 1.2] I led a project to cut our cloud costs. "
             "I profiled our data pipelines, moved cold data to cheaper storage, and we saved "
             "about thirty percent in three months."
         },
@@ -213,8 +215,8 @@ DEFAULT_SCRIPT = {
             "dashboard with the team so everyone could see the savings."
         },
         {
-            "text": "Once, a colleague and I disagreed about a deadline. [pause 1.0] I set up a "
-            "short meeting, we listed the risks together, and we agreed to ship a smaller "
+            "text": "Once, a colleague and I disagreed about a deadline, and [pause 1.0] I set up "
+            "a short meeting. We listed the risks together, and we agreed to ship a smaller "
             "first version on time."
         },
         {

@@ -11,18 +11,24 @@ from interviewer.types import SAMPLE_RATE, AudioArray, Segment, Transcript, Word
 
 # Whisper invents text for near-silent input; below this RMS we skip the model entirely.
 _SILENCE_RMS = 1e-4
-# Whisper pads every call to a 30 s window, so a 2 s utterance costs nearly as much as a 25 s
-# one. CTranslate2 accepts a shorter window (faster-whisper's chunk_length): we round the audio
-# length up to a multiple of this step, which roughly halves the cost of short turns.
-_WINDOW_STEP_S = 5
-_MAX_WINDOW_S = 30
+# Whisper pads every call to a 30 s window (3000 mel frames), and the encoder's cost follows the
+# window, not the speech: a 2 s utterance costs as much as a 28 s one. CTranslate2's encoder
+# accepts a shorter window, so text-only calls on short audio (partials and the speculative
+# final of the streaming pipeline) use one that holds the audio with room to spare: about 3x
+# faster with the same WER on ../shared/audio (see benchmarks/engines.py). Windows under 10 s
+# made tiny.en loop ("and so... and so..."), hence the floor.
+_FRAMES_PER_S = 100
+_MIN_FRAMES = 1000
+_MAX_FRAMES = 3000
+_FRAME_STEP = 500
+SHORT_WINDOW_MAX_S = 25.0
 
 
-def window_for(duration: float) -> int:
-    """Shortest window (s, a multiple of 5, at most 30) that holds ``duration`` + 0.5 s."""
-    need = duration + 0.5
-    steps = -(-need // _WINDOW_STEP_S)  # ceiling division
-    return int(min(_MAX_WINDOW_S, max(_WINDOW_STEP_S, steps * _WINDOW_STEP_S)))
+def window_frames(duration: float) -> int:
+    """Encoder window (mel frames) for ``duration`` seconds: 1.3x the audio + 1 s, in 5 s steps."""
+    need = int(duration * _FRAMES_PER_S * 1.3) + _FRAMES_PER_S
+    steps = -(-need // _FRAME_STEP)
+    return int(min(_MAX_FRAMES, max(_MIN_FRAMES, steps * _FRAME_STEP)))
 
 
 class WhisperSTT:
@@ -37,13 +43,13 @@ class WhisperSTT:
         compute_type: str | None = None,
         cpu_threads: int = 0,
         num_workers: int = 1,
-        adaptive_window: bool = True,
+        short_window: bool = True,
     ) -> None:
         from faster_whisper import WhisperModel
 
         self.model_id = model_id
         self.device = device
-        self.adaptive_window = adaptive_window
+        self.short_window = short_window
         self.compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         try:
             self._model = WhisperModel(
@@ -60,6 +66,13 @@ class WhisperSTT:
                 "download it again or point --stt at a CTranslate2 Whisper folder"
             ) from exc
         self.multilingual = bool(self._model.model.is_multilingual)
+        from faster_whisper.tokenizer import Tokenizer
+
+        tok = Tokenizer(
+            self._model.hf_tokenizer, self.multilingual, task="transcribe", language="en"
+        )
+        self._tokenizer = tok
+        self._prompt = [*tok.sot_sequence, tok.no_timestamps]
 
     def transcribe(
         self,
@@ -73,6 +86,14 @@ class WhisperSTT:
         duration = len(audio) / SAMPLE_RATE
         if len(audio) == 0 or float(np.sqrt(np.mean(audio**2))) < _SILENCE_RMS:
             return Transcript(text="", segments=(), duration=duration)
+        if (
+            self.short_window
+            and not word_timestamps
+            and beam_size == 1
+            and initial_prompt is None
+            and duration <= SHORT_WINDOW_MAX_S
+        ):
+            return self._transcribe_short(audio, duration)
         segments_iter, info = self._model.transcribe(
             audio,
             language="en",
@@ -83,7 +104,6 @@ class WhisperSTT:
             vad_filter=False,
             condition_on_previous_text=False,
             without_timestamps=not word_timestamps,
-            chunk_length=window_for(duration) if self.adaptive_window else None,
         )
         segments = []
         for seg in segments_iter:
@@ -110,3 +130,29 @@ class WhisperSTT:
         return Transcript(
             text=text, segments=tuple(segments), duration=duration, language=info.language or "en"
         )
+
+    def _transcribe_short(self, audio: AudioArray, duration: float) -> Transcript:
+        """Text only, greedy, with an encoder window sized to the audio (see module notes)."""
+        import ctranslate2
+
+        frames = window_frames(duration)
+        feats = self._model.feature_extractor(audio, chunk_length=frames // _FRAMES_PER_S)
+        feats = feats[:, :frames]
+        if feats.shape[1] < frames:
+            feats = np.pad(feats, ((0, 0), (0, frames - feats.shape[1])))
+        batch = np.ascontiguousarray(feats[None], dtype=np.float32)
+        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(batch), to_cpu=False)
+        result = self._model.model.generate(
+            encoded,
+            [self._prompt],
+            beam_size=1,
+            # a generous bound on tokens for this much speech; stops runaway repetition
+            max_length=int(24 + 6 * duration),
+            suppress_blank=True,
+            suppress_tokens=[-1],
+            return_no_speech_prob=True,
+        )[0]
+        text = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        no_speech = float(getattr(result, "no_speech_prob", 0.0))
+        seg = Segment(start=0.0, end=duration, text=text, no_speech_prob=no_speech)
+        return Transcript(text=text, segments=(seg,) if text else (), duration=duration)

@@ -34,6 +34,20 @@ def ends_unfinished(text: str) -> bool:
     return bool(words) and words[-1] in TRAILING_CONTINUATIONS and not t.endswith((".", "?", "!"))
 
 
+def tail_kind(text: str) -> Literal["finished", "unfinished", "uncertain"]:
+    """How the speech before a pause ends, for choosing how long to wait.
+
+    Whisper closes a complete sentence with ., ? or !; text that trails off without one ("at
+    my last job") is probably mid-thought even when its last word is not a filler.
+    """
+    t = text.strip()
+    if not t or ends_unfinished(t):
+        return "unfinished" if t else "uncertain"
+    if t.endswith((".", "?", "!", '."', '?"', '!"')):
+        return "finished"
+    return "uncertain"
+
+
 @dataclass(frozen=True)
 class EndpointConfig:
     threshold: float = 0.5
@@ -43,8 +57,10 @@ class EndpointConfig:
     pre_roll_s: float = 0.3
     #: silence that ends a turn after a finished sentence
     silence_s: float = 0.55
+    #: silence that ends a turn when the text trails off with no closing punctuation
+    uncertain_silence_s: float = 1.8
     #: silence that ends a turn after a filler or an unfinished clause
-    filler_silence_s: float = 2.0
+    filler_silence_s: float = 2.5
     #: voiced time that counts as the speech resuming after a pause
     resume_s: float = 0.1
     #: nothing said for this long after the interviewer stopped: a timeout turn
@@ -77,9 +93,11 @@ class Endpointer:
         self._listen_since = 0.0
         self._speech_end = 0.0
         self._pause_id = 0
-        self._tail: dict[int, bool] = {}  # pause id -> text before the pause ends unfinished
+        self._tail: dict[int, str] = {}  # pause id -> how the text before the pause ends
         self._hold_until = 0.0
         self.speaking_over = False  # interviewer audio is playing (barge-in mode)
+        #: False: end the turn after ``silence_s`` whatever was said (the naive baseline)
+        self.require_text = True
 
     # -- control from the runner
     def open(self, t: float) -> None:
@@ -100,7 +118,7 @@ class Endpointer:
 
     def set_tail_text(self, pause_id: int, text: str) -> None:
         """The speculative transcript of the speech before pause ``pause_id`` is ready."""
-        self._tail[pause_id] = ends_unfinished(text)
+        self._tail[pause_id] = tail_kind(text)
 
     @property
     def pause_id(self) -> int:
@@ -146,15 +164,24 @@ class Endpointer:
             self._voiced_run += self.frame_s
             if self._voiced_run >= cfg.resume_s:
                 self.state = "speech"
+                last_end = self._speech_end
                 self._speech_end = t
-                return Event("resume", t, pause_id=self._pause_id)
+                # speech_end here is where the pause began, so the runner knows its length
+                return Event(
+                    "resume", t - self._voiced_run, speech_end=last_end, pause_id=self._pause_id
+                )
             return None
         self._voiced_run = 0.0
         silence = t - self._speech_end
         if t < self._hold_until:
             return None
-        unfinished = self._tail.get(self._pause_id)
-        if silence >= cfg.filler_silence_s or (unfinished is False and silence >= cfg.silence_s):
+        kind = self._tail.get(self._pause_id) if self.require_text else "finished"
+        need = {
+            "finished": cfg.silence_s,
+            "uncertain": cfg.uncertain_silence_s,
+            "unfinished": cfg.filler_silence_s,
+        }.get(kind or "", cfg.filler_silence_s)  # text not known yet: only the longest wait
+        if silence >= need:
             self.state = "closed"
             return Event("end_of_turn", t, speech_end=self._speech_end, pause_id=self._pause_id)
         return None

@@ -17,13 +17,14 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from interviewer.audio.duplex import Duplex
+from interviewer.audio.io import resample
 from interviewer.engines.base import STT, TTS, VAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
@@ -96,6 +97,10 @@ class RunnerConfig:
     #: the room's echo of its own voice is not taken for the candidate
     listen_after_s: float = 0.15
     stt_final_timeout_s: float = 15.0
+    #: False runs the naive sequential baseline (benchmarks only): wait for the whole answer,
+    #: transcribe all of it with the full Whisper pass, generate the whole reply, synthesize all
+    #: of it, then play. No partials, no speculative finals, no cache.
+    streaming: bool = True
     frames_queue_max: int = 400  # ~13 s of audio: a stall longer than that drops old frames
 
 
@@ -107,6 +112,7 @@ class _TurnEnd:
     pause_id: int
     timed_out: bool = False
     epoch: int = 0
+    utt_t0: float = 0.0
 
 
 class InterviewRunner:
@@ -164,6 +170,12 @@ class InterviewRunner:
         self._current_question: str | None = None
         self._candidate_start: float | None = None
         self._pending_record: dict[str, Any] | None = None
+        self._utt_t0 = 0.0
+        self._sequential_audio: AudioArray | None = None
+        if not self.cfg.streaming:
+            self.transcriber.partial_every = 1 << 40
+            self.transcriber.commit_after = 1 << 40
+            self.endpointer.require_text = False
 
     # ------------------------------------------------------------------ audio side
     def _on_input(self, frame: AudioArray, t: float) -> None:
@@ -211,18 +223,23 @@ class InterviewRunner:
                 self._candidate_start = ev.speech_start
                 keep = int((t - (ev.speech_start or t) + cfg.pre_roll_s) / frame_s) + 1
                 frames = list(pre_roll)[-keep:]
+                self._utt_t0 = t - len(frames) * frame_s  # when the utterance audio begins
                 self.transcriber.begin([f for f, _ in frames], [p for _, p in frames])
                 pre_roll.clear()
                 if ev.kind == "barge_in":
                     self._barge_in(t)
                 self.on_event("speech_start", {"t": t})
             elif ev.kind == "pause":
-                self.transcriber.request_final(ev.pause_id)
+                if self.cfg.streaming:
+                    self.transcriber.request_final(ev.pause_id)
             elif ev.kind == "resume":
-                self.transcriber.cancel_final()
+                self.transcriber.resume(ev.pause_id, ev.t - (ev.speech_end or ev.t))
             elif ev.kind == "end_of_turn":
                 in_turn = False
-                self.transcriber.stop_partials()
+                if self.cfg.streaming:
+                    self.transcriber.finish(ev.pause_id)
+                else:
+                    self._sequential_audio = self.transcriber.take_audio()
                 self._turns.put(self._turn_end(ev))
             elif ev.kind == "timeout":
                 self._turns.put(_TurnEnd(None, None, t, 0, timed_out=True))
@@ -269,6 +286,10 @@ class InterviewRunner:
         """Run the whole interview in the calling thread (Ctrl-C ends it cleanly)."""
         self.start()
         try:
+            # words the interviewer says again and again: synthesized while the greeting plays
+            if self.cfg.streaming:
+                for phrase in getattr(self.brain, "stock_phrases", lambda: [])():
+                    self.speaker.prepare(phrase)
             reply = self.brain.start()
             exchange: Exchange | None = None
             while not self._stop.is_set():
@@ -303,7 +324,10 @@ class InterviewRunner:
 
             return _set
 
-        pieces = reply.pieces
+        pieces: Iterator[str] = reply.pieces
+        if not self.cfg.streaming:
+            self._speak_sequential(reply, utt, marks)
+            pieces = iter(())
         try:
             for sentence in chunk_sentences(
                 self._first_piece_timer(pieces, marks), mark("first_sentence")
@@ -350,15 +374,56 @@ class InterviewRunner:
         if reply.kind in ("question", "greeting", "follow_up", "repeat"):
             self._current_question = heard or self._current_question
         planned = self.brain.planned_next()
-        if planned:
+        if planned and self.cfg.streaming:
             self.speaker.prepare(planned)
+
+    def _sequential_final(self, turn: _TurnEnd) -> FinalText:
+        audio = self._sequential_audio
+        self._sequential_audio = None
+        if audio is None:
+            audio = np.zeros(0, dtype=np.float32)
+        result = self.transcriber.stt.transcribe(audio, word_timestamps=True)
+        return FinalText(turn.pause_id, result.text, self.clock(), len(audio))
 
     def _emit_exchange(self, exchange: Exchange) -> None:
         record, self._pending_record = self._pending_record, None
-        if record is None or self.on_exchange is None:
+        if record is None:
             return
         record["latency"] = exchange.relative(self.t0)
-        self.on_exchange(record)
+        epoch = record.pop("epoch", None)
+        utt_t0 = record.pop("utt_t0", None) or self.t0
+        words: list[Word] = []
+        if epoch is not None:
+            # computed off the reply's path; by now (the reply is audible) usually done
+            words = self.transcriber.words_for(epoch, self.cfg.stt_final_timeout_s)
+            shift = utt_t0 - self.t0  # utterance-relative -> conversation time
+            turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
+            if turn is not None:
+                turn.words = [
+                    Word(w.word, w.start + shift, w.end + shift, w.probability) for w in words
+                ]
+        record["words"] = [asdict(w) for w in words]
+        if self.on_exchange is not None:
+            self.on_exchange(record)
+
+    def _speak_sequential(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
+        """Baseline: the whole reply text, then all of its audio, then play."""
+        text = "".join(reply.pieces)
+        marks["llm_first_token"] = self.clock()
+        sentences = list(chunk_sentences([text]))
+        marks["first_sentence"] = self.clock()
+        tts = self.speaker.tts
+        audio = []
+        for sentence in sentences:
+            self.on_event("interviewer", {"text": sentence, "kind": reply.kind})
+            parts = [
+                resample(c.audio, c.sample_rate, self.playback.sample_rate)
+                for c in tts.synthesize(sentence)
+            ]
+            audio.append((sentence, np.concatenate(parts) if parts else np.zeros(0, np.float32)))
+        marks["tts_first_audio"] = self.clock()
+        for sentence, samples in audio:
+            self.playback.write(utt, sentence, samples)
 
     def _first_piece_timer(self, pieces, marks: dict[str, float]):  # type: ignore[no-untyped-def]
         for piece in pieces:
@@ -402,9 +467,11 @@ class InterviewRunner:
                     "timed_out": True,
                 }
                 return Answer("", 0.0, timed_out=True), ex
-            final = self.transcriber.final_for(turn.pause_id, self.cfg.stt_final_timeout_s)
+            if self.cfg.streaming:
+                final = self.transcriber.final_for(turn.pause_id, self.cfg.stt_final_timeout_s)
+            else:
+                final = self._sequential_final(turn)
             text = final.text if final else ""
-            words = final.words if final else []
             ex = Exchange(
                 speech_end=turn.speech_end,
                 endpoint=turn.endpoint,
@@ -418,7 +485,6 @@ class InterviewRunner:
                     text,
                     start - self.t0,
                     (turn.speech_end or turn.endpoint) - self.t0,
-                    words=words,
                 )
             )
             self.on_event("candidate", {"text": text})
@@ -428,7 +494,8 @@ class InterviewRunner:
                 "is_follow_up": reply.is_follow_up,
                 "kind": reply.kind,
                 "answer": text,
-                "words": [asdict(w) for w in words],
+                "epoch": turn.epoch,
+                "utt_t0": turn.utt_t0,
                 "audio_start": round(start - self.t0, 3),
                 "audio_end": round((turn.speech_end or turn.endpoint) - self.t0, 3),
             }

@@ -8,6 +8,7 @@ acknowledgements) is synthesized ahead of time into a small cache while the cand
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -21,29 +22,39 @@ from interviewer.engines.base import TTS
 from interviewer.text import split_sentences
 from interviewer.types import AudioArray
 
+_ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|prof|inc|st|jr|sr)\.$", re.I)
+
 
 def chunk_sentences(
     pieces: Iterable[str], on_sentence_time: Callable[[], None] | None = None
 ) -> Iterator[str]:
-    """Regroup streamed text pieces into whole sentences, yielding each as soon as it closes."""
+    """Regroup streamed text pieces into whole sentences, yielding each as soon as it closes.
+
+    A piece that ends a sentence ("Thanks.") is yielded at once rather than when the next piece
+    arrives: the next piece may be an LLM's follow-up that takes seconds to compose.
+    """
     buf = ""
     for piece in pieces:
+        decimal = piece[:1].isdigit() and re.search(r"\d[.,]$", buf) is not None
+        if buf and piece and buf[-1] in ".?!,;:" and piece[0].isalnum() and not decimal:
+            buf += " "  # whole-sentence pieces ("Let's begin.", "Tell me...") need a gap
         buf += piece
         parts = split_sentences(buf)
-        # the last part may still be growing; everything before it is a finished sentence
-        if len(parts) > 1:
-            for sentence in parts[:-1]:
-                if on_sentence_time is not None:
-                    on_sentence_time()
-                    on_sentence_time = None
-                yield sentence
-            buf = parts[-1]
-        elif parts and buf.endswith((". ", "? ", "! ")):
+        if not parts:
+            continue
+        tail = buf.rstrip()
+        closed = (
+            tail.endswith((".", "?", "!"))
+            and not _ABBREV_END.search(tail)
+            and not re.search(r"\d\.$", tail)  # "3." may be the start of "3.5"
+        )
+        ready = parts if closed else parts[:-1]
+        for sentence in ready:
             if on_sentence_time is not None:
                 on_sentence_time()
                 on_sentence_time = None
-            yield parts[0]
-            buf = ""
+            yield sentence
+        buf = "" if closed else parts[-1]
     rest = " ".join(buf.split())
     if rest:
         if on_sentence_time is not None:

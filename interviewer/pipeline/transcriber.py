@@ -1,21 +1,24 @@
 """Streaming transcription of the growing utterance, on one worker thread.
 
-Whisper pads every call to a window (30 s, or the adaptive window of the STT engine), so each
-call costs about the same whatever the audio length; on 2 cores a call to tiny.en takes about
-0.3-0.7 s. The plan:
+Whisper's cost follows its encoder window, not the speech; the engine sizes the window to the
+audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are cheap. The plan:
 
-* partials: while the candidate speaks, re-transcribe the uncommitted tail whenever at least
+* final: the moment silence begins, transcribe the speech since the last pause, text only; if
+  the turn ends, the text is already (nearly) ready. If speech resumes after a real pause
+  (>= ``commit_pause_s``), that text is committed and its audio dropped, so every call covers
+  only the speech since the last pause, whatever the answer's length;
+* partials: while the candidate speaks, re-transcribe the uncommitted tail whenever
   ``partial_every_s`` of new audio has arrived and nothing more urgent is pending;
-* final: the moment silence begins, transcribe the tail speculatively; if speech resumes the
-  result is thrown away, if the turn ends it is already (nearly) ready;
-* commit: a long monologue never grows the window past ``commit_after_s``: the audio up to the
-  last pause is transcribed once, its text kept, and its samples dropped (bounded memory, the
-  transcript kept whole).
+* commit: speech with no pauses never grows the window past ``commit_after_s``: the audio up
+  to the quietest point is transcribed once and dropped (bounded memory, the text kept whole);
+* words: word timestamps need Whisper's full pass, so they are computed per committed chunk
+  when nothing else is pending, off the path to the interviewer's reply.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,10 +32,9 @@ from interviewer.types import SAMPLE_RATE, AudioArray, Word
 class FinalText:
     pause_id: int
     text: str
-    words: list[Word]
     #: monotonic time the text became available
     ready_at: float
-    #: samples of utterance audio it covers
+    #: samples of utterance audio it covers (from the utterance start)
     covers: int
 
 
@@ -44,14 +46,20 @@ class _Utterance:
     base: int = 0  # samples dropped from the front (committed)
     total: int = 0  # samples appended so far
     committed_text: list[str] = field(default_factory=list)
-    committed_words: list[Word] = field(default_factory=list)
 
-    def tail(self, upto: int | None = None) -> AudioArray:
+    def audio(self, upto: int | None = None) -> AudioArray:
+        """Uncommitted audio from ``base`` up to sample ``upto`` (absolute)."""
         if not self.frames:
             return np.zeros(0, dtype=np.float32)
         audio = np.concatenate(self.frames)
-        end = len(audio) if upto is None else max(0, upto - self.base)
-        return audio[:end]
+        return audio if upto is None else audio[: max(0, upto - self.base)]
+
+
+@dataclass
+class _WordJob:
+    epoch: int
+    audio: AudioArray
+    offset: float
 
 
 class StreamingTranscriber:
@@ -65,7 +73,8 @@ class StreamingTranscriber:
         on_partial: Callable[[str], None] | None = None,
         on_final: Callable[[FinalText], None] | None = None,
         partial_every_s: float = 1.2,
-        commit_after_s: float = 24.0,
+        commit_after_s: float = 20.0,
+        commit_pause_s: float = 0.25,
         threshold: float = 0.5,
     ) -> None:
         self.stt = stt
@@ -74,17 +83,21 @@ class StreamingTranscriber:
         self.on_final = on_final
         self.partial_every = int(partial_every_s * SAMPLE_RATE)
         self.commit_after = int(commit_after_s * SAMPLE_RATE)
+        self.commit_pause_s = commit_pause_s
         self.threshold = threshold
         self._cond = threading.Condition()
         self._utt = _Utterance(epoch=0)
         self._final_req: tuple[int, int] | None = None  # (pause_id, upto samples)
         self._finals: dict[int, FinalText] = {}
+        self._committable: set[int] = set()
         self._partials_on = False
         self._last_partial_at = 0
+        self._word_jobs: deque[_WordJob] = deque()
+        self._words: dict[int, list[Word]] = {}
+        self._words_pending: dict[int, int] = {}
         self._stop = False
-        self._busy = False
         self._thread: threading.Thread | None = None
-        self.calls = {"partial": 0, "final": 0, "commit": 0}
+        self.calls = {"partial": 0, "final": 0, "commit": 0, "words": 0}
 
     # ---------------------------------------------------------------- producer side (listener)
     def begin(self, pre_roll: list[AudioArray], probs: list[float]) -> None:
@@ -95,8 +108,14 @@ class StreamingTranscriber:
                 self._append_locked(f, p)
             self._final_req = None
             self._finals.clear()
+            self._committable.clear()
             self._partials_on = True
             self._last_partial_at = 0
+            self._words[self._utt.epoch] = []
+            self._words_pending[self._utt.epoch] = 0
+            for old in [e for e in self._words if e < self._utt.epoch - 4]:
+                self._words.pop(old, None)
+                self._words_pending.pop(old, None)
             self._cond.notify()
 
     def append(self, frame: AudioArray, prob: float) -> None:
@@ -116,20 +135,59 @@ class StreamingTranscriber:
             self._final_req = (pause_id, self._utt.total)
             self._cond.notify()
 
-    def cancel_final(self) -> None:
-        """Speech resumed: a pending speculative final is no longer wanted."""
-        with self._cond:
-            self._final_req = None
+    def resume(self, pause_id: int, pause_s: float) -> None:
+        """Speech resumed after pause ``pause_id`` that lasted ``pause_s`` seconds.
 
-    def stop_partials(self) -> None:
+        After a real pause the speculative final is kept as committed text (a pause is a safe
+        place to cut); after a micro-pause (a stop consonant, a breath) it is dropped.
+        """
+        with self._cond:
+            if pause_s < self.commit_pause_s:
+                if self._final_req is not None and self._final_req[0] == pause_id:
+                    self._final_req = None
+                return
+            final = self._finals.get(pause_id)
+            if final is not None:
+                self._commit_locked(final)
+            else:
+                self._committable.add(pause_id)
+
+    def finish(self, pause_id: int) -> None:
+        """The turn ended at ``pause_id``: queue word timestamps for the rest of the audio."""
         with self._cond:
             self._partials_on = False
+            final = self._finals.get(pause_id)
+            if final is not None:
+                self._commit_locked(final)
+            else:
+                self._committable.add(pause_id)
+
+    def _commit_locked(self, final: FinalText) -> None:
+        u = self._utt
+        if final.covers <= u.base:
+            return
+        u.committed_text = [final.text] if final.text else []
+        self._drop_until_locked(final.covers)
+
+    def _drop_until_locked(self, upto: int) -> None:
+        """Drop audio up to ``upto`` (its text is committed) and queue its word timestamps."""
+        u = self._utt
+        audio_all = u.audio()
+        drop = upto - u.base
+        chunk, rest = audio_all[:drop], audio_all[drop:]
+        self._word_jobs.append(_WordJob(u.epoch, chunk, u.base / SAMPLE_RATE))
+        self._words_pending[u.epoch] = self._words_pending.get(u.epoch, 0) + 1
+        frame = len(u.frames[0]) if u.frames else 512
+        u.frames = [rest[i : i + frame] for i in range(0, len(rest), frame)]
+        u.probs = u.probs[drop // frame :]
+        u.base = upto
+        self._cond.notify_all()
 
     def final_for(self, pause_id: int, timeout: float) -> FinalText | None:
         """Wait for the final of ``pause_id`` (requesting it if it was dropped)."""
         deadline = self.now() + timeout
         with self._cond:
-            if pause_id not in self._finals and self._final_req is None and not self._busy:
+            if pause_id not in self._finals and self._final_req is None:
                 self._final_req = (pause_id, self._utt.total)
                 self._cond.notify()
             while pause_id not in self._finals:
@@ -138,6 +196,22 @@ class StreamingTranscriber:
                     return None
                 self._cond.wait(left)
             return self._finals[pause_id]
+
+    def words_for(self, epoch: int, timeout: float) -> list[Word]:
+        """Word timestamps (utterance-relative) of utterance ``epoch``, once computed."""
+        deadline = self.now() + timeout
+        with self._cond:
+            while self._words_pending.get(epoch, 0) > 0 and not self._stop:
+                left = deadline - self.now()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return sorted(self._words.get(epoch, []), key=lambda w: w.start)
+
+    def take_audio(self) -> AudioArray:
+        """All audio of the current utterance (sequential baseline: nothing was committed)."""
+        with self._cond:
+            return self._utt.audio()
 
     @property
     def epoch(self) -> int:
@@ -156,7 +230,7 @@ class StreamingTranscriber:
             self._thread.join(timeout=10)
 
     def _pick_job(self) -> tuple[str, int, int] | None:
-        """Most urgent first: a final, then a commit of a long tail, then a partial."""
+        """Most urgent first: a final, a commit of a long tail, a partial, word timestamps."""
         u = self._utt
         if self._final_req is not None:
             pause_id, upto = self._final_req
@@ -165,10 +239,12 @@ class StreamingTranscriber:
             return ("commit", 0, self._commit_point())
         if self._partials_on and u.total - self._last_partial_at >= self.partial_every:
             return ("partial", 0, u.total)
+        if self._word_jobs:
+            return ("words", 0, 0)
         return None
 
     def _commit_point(self) -> int:
-        """Cut the tail at the last pause (>= 0.3 s of silence) before the commit limit."""
+        """Cut a long tail at its last pause (>= 0.3 s of silence) before the commit limit."""
         u = self._utt
         frame = len(u.frames[0]) if u.frames else 512
         limit_frames = min(len(u.probs), self.commit_after // frame)
@@ -194,49 +270,46 @@ class StreamingTranscriber:
                 assert job is not None
                 kind, pause_id, upto = job
                 epoch = self._utt.epoch
-                audio = self._utt.tail(upto)
-                offset = self._utt.base / SAMPLE_RATE
+                if kind == "words":
+                    wj = self._word_jobs.popleft()
+                    epoch, audio, offset = wj.epoch, wj.audio, wj.offset
+                else:
+                    audio = self._utt.audio(upto)
+                    offset = self._utt.base / SAMPLE_RATE
                 if kind == "final":
                     self._final_req = None
                 elif kind == "partial":
                     self._last_partial_at = upto
-                self._busy = True
-            try:
-                result = self.stt.transcribe(audio, word_timestamps=kind != "partial")
-            finally:
-                with self._cond:
-                    self._busy = False
+            result = self.stt.transcribe(audio, word_timestamps=kind == "words")
             self.calls[kind] += 1
+            final: FinalText | None = None
+            text = ""
             with self._cond:
+                if kind == "words":
+                    shifted = [
+                        Word(w.word, w.start + offset, w.end + offset, w.probability)
+                        for w in result.words
+                    ]
+                    self._words.setdefault(epoch, []).extend(shifted)
+                    self._words_pending[epoch] = max(0, self._words_pending.get(epoch, 1) - 1)
+                    self._cond.notify_all()
+                    continue
                 if epoch != self._utt.epoch:
                     continue  # a new utterance began meanwhile
                 u = self._utt
-                words = [
-                    Word(w.word, w.start + offset, w.end + offset, w.probability)
-                    for w in result.words
-                ]
                 text = " ".join([*u.committed_text, result.text]).strip()
                 if kind == "commit":
-                    u.committed_text.append(result.text)
-                    u.committed_words.extend(words)
-                    drop = upto - u.base
-                    audio_all = u.tail()
-                    rest = audio_all[drop:]
-                    frame = len(u.frames[0]) if u.frames else 512
-                    u.frames = [rest[i : i + frame] for i in range(0, len(rest), frame)]
-                    u.probs = u.probs[drop // frame :]
-                    u.base = upto
+                    u.committed_text = [text] if text else []
+                    self._drop_until_locked(upto)
                     continue
                 if kind == "final":
-                    final = FinalText(
-                        pause_id, text, [*u.committed_words, *words], self.now(), upto
-                    )
+                    final = FinalText(pause_id, text, self.now(), upto)
                     self._finals[pause_id] = final
+                    if pause_id in self._committable:
+                        self._committable.discard(pause_id)
+                        self._commit_locked(final)
                     self._cond.notify_all()
-                    callback_final = self.on_final
-                else:
-                    callback_final = None
             if kind == "partial" and self.on_partial is not None and text:
                 self.on_partial(text)
-            if callback_final is not None:
-                callback_final(final)
+            if final is not None and self.on_final is not None:
+                self.on_final(final)
