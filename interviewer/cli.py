@@ -688,10 +688,22 @@ def resume(
 
 
 @sessions_app.command("list")
-def sessions_list(db: DbOpt = None, limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+def sessions_list(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Stored interviews, newest first."""
     store = _open_store(db)
     try:
+        if as_json:
+            rows = [
+                {"id": s_.id, "created_at": s_.created_at.isoformat(), "mode": s_.mode,
+                 "status": s_.status, "spec": s_.spec, "turns": s_.turn_count}
+                for s_ in store.list_sessions(limit=limit)
+            ]  # fmt: skip
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
         table = Table(title="sessions")
         for col in ("id", "created", "mode", "status", "role", "level", "turns"):
             table.add_column(col)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -133,6 +134,25 @@ class VirtualDuplexLink:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
+
+
+class WavFileSource(VirtualDuplexLink):
+    """A recorded answer as the microphone: the file is "spoken" in real time from the start.
+
+    What the interviewer says goes nowhere but the recording; useful to run the pipeline on
+    real speech without a sound card (tests, benchmarks, batch processing of answers).
+    """
+
+    def __init__(
+        self, path: Path, recorder: StereoRecorder | None = None, *, lead_in_s: float = 0.5
+    ):
+        super().__init__(recorder)
+        from interviewer.audio.io import load_audio
+
+        audio = load_audio(path)
+        self.candidate.speak(
+            np.concatenate([np.zeros(int(lead_in_s * SAMPLE_RATE), np.float32), audio])
+        )
 
 
 class SoundDeviceDuplex:

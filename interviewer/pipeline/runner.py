@@ -172,6 +172,7 @@ class InterviewRunner:
         self._pending_record: dict[str, Any] | None = None
         self._utt_t0 = 0.0
         self._sequential_audio: AudioArray | None = None
+        self._pending_exchange: Exchange | None = None
         if not self.cfg.streaming:
             self.transcriber.partial_every = 1 << 40
             self.transcriber.commit_after = 1 << 40
@@ -303,8 +304,10 @@ class InterviewRunner:
                 reply = self.brain.on_answer(answer)
         except KeyboardInterrupt:
             self.interrupted = True
+            self._flush_pending()
         except BaseException as exc:  # recorded, then re-raised by the caller after saving
             self.error = exc
+            self._flush_pending()
             raise
         finally:
             self.shutdown()
@@ -385,17 +388,24 @@ class InterviewRunner:
         result = self.transcriber.stt.transcribe(audio, word_timestamps=True)
         return FinalText(turn.pause_id, result.text, self.clock(), len(audio))
 
-    def _emit_exchange(self, exchange: Exchange) -> None:
-        record, self._pending_record = self._pending_record, None
+    def _emit_exchange(self, exchange: Exchange, words_timeout: float | None = None) -> None:
+        """Hand the finished answer (with latency and word timestamps) to ``on_exchange``.
+
+        The record stays pending until the callback has returned, so an interrupt at any point
+        before that still finds it in :meth:`_flush_pending` and nothing is lost.
+        """
+        record = self._pending_record
         if record is None:
             return
+        record = dict(record)
         record["latency"] = exchange.relative(self.t0)
         epoch = record.pop("epoch", None)
         utt_t0 = record.pop("utt_t0", None) or self.t0
         words: list[Word] = []
         if epoch is not None:
             # computed off the reply's path; by now (the reply is audible) usually done
-            words = self.transcriber.words_for(epoch, self.cfg.stt_final_timeout_s)
+            timeout = self.cfg.stt_final_timeout_s if words_timeout is None else words_timeout
+            words = self.transcriber.words_for(epoch, timeout)
             shift = utt_t0 - self.t0  # utterance-relative -> conversation time
             turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
             if turn is not None:
@@ -405,6 +415,12 @@ class InterviewRunner:
         record["words"] = [asdict(w) for w in words]
         if self.on_exchange is not None:
             self.on_exchange(record)
+        self._pending_record = None
+
+    def _flush_pending(self) -> None:
+        """On Ctrl-C or an error: store the answer already heard, with what is known of it."""
+        if self._pending_record is not None:
+            self._emit_exchange(self._pending_exchange or Exchange(), words_timeout=0.0)
 
     def _speak_sequential(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
         """Baseline: the whole reply text, then all of its audio, then play."""
@@ -455,6 +471,7 @@ class InterviewRunner:
             if turn.timed_out:
                 self.on_event("timeout", {})
                 ex = Exchange(endpoint=turn.endpoint, timed_out=True)
+                self._pending_exchange = ex
                 self._pending_record = {
                     "question": self._current_question,
                     "question_id": reply.question_id,
@@ -477,6 +494,7 @@ class InterviewRunner:
                 endpoint=turn.endpoint,
                 stt_final=max(final.ready_at, turn.endpoint) if final else None,
             )
+            self._pending_exchange = ex
             start = turn.speech_start or turn.endpoint
             duration = (turn.speech_end or turn.endpoint) - start
             self.turns.append(

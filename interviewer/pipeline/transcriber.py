@@ -121,7 +121,11 @@ class StreamingTranscriber:
     def append(self, frame: AudioArray, prob: float) -> None:
         with self._cond:
             self._append_locked(frame, prob)
-            if self._utt.total - self._last_partial_at >= self.partial_every:
+            u = self._utt
+            if (
+                u.total - self._last_partial_at >= self.partial_every
+                or u.total - u.base > self.commit_after
+            ):
                 self._cond.notify()
 
     def _append_locked(self, frame: AudioArray, prob: float) -> None:
