@@ -439,7 +439,9 @@ def demo(
     )
     store = _open_store(db)
     try:
-        eng = load_engines(settings, progress=lambda m: err.print(f"[dim]{m}[/]"))
+        eng = load_engines(
+            settings, progress=lambda m: err.print(f"[dim]{m}[/]"), script=cand_script
+        )
         interview = new_interview(
             store=store, spec=spec, llm=eng.llm, models=model_ids(eng), mode="demo", bank=bank
         )
@@ -532,13 +534,22 @@ def practice(
 
 def _practice_text(settings: Settings, spec: Any, bank: Any, store: Any) -> None:
     from interviewer import engines
-    from interviewer.interview.base import Answer
     from interviewer.session import new_interview
 
     llm = engines.load_llm(settings)
     interview = new_interview(
         store=store, spec=spec, llm=llm, models={"llm": llm.model_id}, mode="text", bank=bank
     )
+    _text_loop(interview)
+    out.print(
+        f"session {interview.session_id} saved; `interviewer sessions show {interview.session_id}`"
+    )
+
+
+def _text_loop(interview: Any) -> None:
+    """Printed questions, typed answers; each answer is stored as soon as it is typed."""
+    from interviewer.interview.base import Answer
+
     machine = interview.machine
     reply = machine.start()
     interrupted = False
@@ -549,23 +560,19 @@ def _practice_text(settings: Settings, spec: Any, bank: Any, store: Any) -> None
             if reply.finished or machine.finished:
                 break
             answer = typer.prompt("you", default="", show_default=False)
-            interview.record_exchange(
-                {
-                    "question": said,
-                    "question_id": reply.question_id,
-                    "is_follow_up": reply.is_follow_up,
-                    "kind": reply.kind,
-                    "answer": answer,
-                }
-            )
+            record = {
+                "question": said,
+                "question_id": reply.question_id,
+                "is_follow_up": reply.is_follow_up,
+                "kind": reply.kind,
+                "answer": answer,
+            }
+            interview.record_exchange(record)
             reply = machine.on_answer(Answer(answer, timed_out=not answer.strip()))
     except (KeyboardInterrupt, EOFError, typer.Abort):
         interrupted = True
     finally:
         interview.finish(interrupted=interrupted)
-    out.print(
-        f"session {interview.session_id} saved; `interviewer sessions show {interview.session_id}`"
-    )
 
 
 def _practice_voice(
@@ -649,7 +656,6 @@ def resume(
     """Continue an interrupted interview from its first unanswered question (text mode)."""
     from interviewer import engines
     from interviewer.interview.bank import load_bank
-    from interviewer.interview.base import Answer
     from interviewer.session import resume_interview
 
     settings = _settings(ctx)
@@ -659,30 +665,7 @@ def resume(
         interview = resume_interview(
             store=store, session_id=session_id, llm=llm, bank=load_bank(_bank_paths())
         )
-        machine = interview.machine
-        reply = machine.start()
-        interrupted = False
-        try:
-            while True:
-                said = "".join(reply.pieces)
-                out.print(f"[bold cyan]interviewer[/]  {escape(said)}")
-                if reply.finished or machine.finished:
-                    break
-                answer = typer.prompt("you", default="", show_default=False)
-                interview.record_exchange(
-                    {
-                        "question": said,
-                        "question_id": reply.question_id,
-                        "is_follow_up": reply.is_follow_up,
-                        "kind": reply.kind,
-                        "answer": answer,
-                    }
-                )
-                reply = machine.on_answer(Answer(answer, timed_out=not answer.strip()))
-        except (KeyboardInterrupt, EOFError, typer.Abort):
-            interrupted = True
-        finally:
-            interview.finish(interrupted=interrupted)
+        _text_loop(interview)
     finally:
         store.close()
 

@@ -46,8 +46,27 @@ class Engines:
     load_seconds: dict[str, float]
 
 
+def candidate_voice(settings: Settings, script: CandidateScript | None) -> Any:
+    """The candidate's Piper voice: the script's ``voice`` (a model name or path), else the
+    interviewer's model, at a different speed and noise so the two are told apart."""
+    from dataclasses import replace
+
+    from interviewer import engines
+
+    voice = script.voice if script is not None else "default"
+    speed = CANDIDATE_SPEED * (script.speed if script is not None else 1.0)
+    use = settings if voice == "default" or Path(voice).is_dir() else replace(settings, tts=voice)
+    return engines.load_tts(
+        use, speed=speed, noise_scale=CANDIDATE_NOISE, noise_w_scale=CANDIDATE_NOISE_W
+    )
+
+
 def load_engines(
-    settings: Settings, *, with_llm: bool = True, progress: Callable[[str], None] = print
+    settings: Settings,
+    *,
+    with_llm: bool = True,
+    progress: Callable[[str], None] = print,
+    script: CandidateScript | None = None,
 ) -> Engines:
     from interviewer import engines
 
@@ -63,15 +82,7 @@ def load_engines(
     vad = timed("vad", lambda: engines.load_vad(settings))
     stt = timed("stt", lambda: engines.load_stt(settings))
     tts = timed("tts", lambda: engines.load_tts(settings))
-    cand = timed(
-        "candidate voice",
-        lambda: engines.load_tts(
-            settings,
-            speed=CANDIDATE_SPEED,
-            noise_scale=CANDIDATE_NOISE,
-            noise_w_scale=CANDIDATE_NOISE_W,
-        ),
-    )
+    cand = timed("candidate voice", lambda: candidate_voice(settings, script))
     llm = timed("llm", lambda: engines.load_llm(settings)) if with_llm else None
     return Engines(vad, stt, tts, llm, cand, times)
 

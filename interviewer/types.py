@@ -13,6 +13,17 @@ SAMPLE_RATE = 16_000
 
 AudioArray = npt.NDArray[np.float32]
 
+#: The latency vocabulary (DESIGN.md): per exchange, in order, on one monotonic clock.
+LATENCY_FIELDS = (
+    "speech_end",
+    "endpoint",
+    "stt_final",
+    "llm_first_token",
+    "first_sentence",
+    "tts_first_audio",
+    "playback_start",
+)
+
 
 @dataclass(frozen=True)
 class Word:

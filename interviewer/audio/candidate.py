@@ -141,9 +141,20 @@ def render_script(
 ) -> tuple[list[RenderedAnswer], RenderedAnswer]:
     """Render every answer (and the closing words) before the interview starts."""
     rendered = []
-    for ans in script.answers:
+    # voice: a folder of recordings -> the i-th clip speaks the i-th text answer
+    clips: list[Path] = []
+    if script.voice != "default" and Path(script.voice).expanduser().is_dir():
+        folder = Path(script.voice).expanduser()
+        clips = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".wav", ".flac", ".ogg"))
+        if not clips:
+            raise ConfigError(
+                f"{script.source}: voice folder {folder} holds no .wav/.flac/.ogg clips"
+            )
+    for i, ans in enumerate(script.answers):
         if ans.wav is not None:
             rendered.append(RenderedAnswer(load_audio(ans.wav), ""))
+        elif i < len(clips):
+            rendered.append(RenderedAnswer(load_audio(clips[i]), ans.spoken_text))
         else:
             if tts is None:
                 raise ConfigError(f"{script.source}: text answers need a voice")

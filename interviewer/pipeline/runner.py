@@ -30,17 +30,7 @@ from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
-from interviewer.types import AudioArray, Word
-
-LATENCY_FIELDS = (
-    "speech_end",
-    "endpoint",
-    "stt_final",
-    "llm_first_token",
-    "first_sentence",
-    "tts_first_audio",
-    "playback_start",
-)
+from interviewer.types import LATENCY_FIELDS, AudioArray, Word
 
 
 @dataclass

@@ -31,6 +31,7 @@ import duckdb
 from interviewer.config import user_data_dir
 from interviewer.errors import InterviewerError
 from interviewer.store import schema
+from interviewer.types import LATENCY_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,7 @@ DB_FILENAME = "interviewer.duckdb"
 STATUSES = ("running", "finished", "interrupted", "failed")
 MODES = ("demo", "practice", "text", "web")
 #: Per-turn timestamps (seconds on the pipeline clock); a missing one is stored as null.
-LATENCY_KEYS = (
-    "speech_end",
-    "endpoint",
-    "stt_final",
-    "llm_first_token",
-    "first_sentence",
-    "tts_first_audio",
-    "playback_start",
-)
+LATENCY_KEYS = LATENCY_FIELDS
 EXPORT_FORMAT = "interviewer.session"
 _MIN_PREFIX = 4
 
