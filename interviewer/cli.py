@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -419,7 +420,8 @@ def demo(
     role: RoleOpt = "data_scientist",
     company: CompanyOpt = None,
     level: LevelOpt = "mid",
-    type_: TypeOpt = "mixed",
+    # behavioral by default: the built-in candidate tells STAR stories (see --script)
+    type_: TypeOpt = "behavioral",
     follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=3)] = 1,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
@@ -852,8 +854,15 @@ def bank_add(
     out.print(f"added {question.id} to {dest}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point: typed errors become one line on stderr and exit code 2."""
+    # A service manager or CI stops us with SIGTERM: treat it like Ctrl-C, so the interview in
+    # progress is saved (recording, transcript, answered turns) before exiting.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except InterviewerError as exc:

@@ -86,6 +86,9 @@ def test_ctrl_c_keeps_everything_recorded(tmp_path: Path) -> None:
          "--out", str(out), "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # a shell running this suite in the background hands SIGINT down as ignored; a
+        # terminal user's Ctrl-C is not ignored, so give the child the default disposition
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     seen = []
     assert proc.stdout is not None

@@ -235,12 +235,13 @@ DEFAULT_SCRIPT = {
             "I learned to raise risks early."
         },
         {
-            "text": "Um, [pause 1.5] I would start by defining the metric, then run an A B test "
-            "with a control group, and check that the sample size gives enough power."
+            "text": "Um, [pause 1.5] in my first year I missed a deadline because I underestimated "
+            "the data cleaning. I told my manager early, cut the scope, and delivered the core "
+            "analysis a week later."
         },
         {
-            "text": "I would look at the confidence interval and at guardrail metrics such as "
-            "retention before making a decision."
+            "text": "Since then I plan a buffer for data work and share progress every week, and "
+            "my estimates have been much closer."
         },
     ]
 }
