@@ -246,7 +246,7 @@ class InterviewRunner:
         self._barge.set()
         self.speaker.cancel()
         cut = self.playback.clear()
-        self.on_event("barge_in", {"t": t, "cut": cut})
+        self.on_event("barge_in", {"t": t, "cut": cut, "cleared_at": self.clock()})
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
