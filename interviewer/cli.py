@@ -854,6 +854,121 @@ def bank_add(
     out.print(f"added {question.id} to {dest}")
 
 
+@app.command()
+def score(
+    ctx: typer.Context,
+    session_id: Annotated[
+        str | None, typer.Argument(help="Re-score every answer of a stored interview.")
+    ] = None,
+    question: Annotated[str | None, typer.Option("--question", help="The question asked.")] = None,
+    answer_file: Annotated[
+        Path | None, typer.Option("--answer-file", help="Text file with the answer.")
+    ] = None,
+    role: RoleOpt = None,
+    level: LevelOpt = None,
+    type_: TypeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the score as JSON.")] = False,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Rules only.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Score an answer against the closest bank question's rubric, or re-score a session."""
+    from interviewer import engines
+    from interviewer.interview.bank import load_bank
+    from interviewer.scoring import score_answer
+
+    bank = load_bank(_bank_paths())
+    settings = _settings(ctx)
+    if session_id is None:
+        if question is None or answer_file is None:
+            raise ConfigError("give --question TEXT and --answer-file FILE, or a SESSION_ID")
+        try:
+            answer = answer_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{answer_file}: cannot read the answer ({exc})") from exc
+        if not answer:
+            raise ConfigError(f"{answer_file}: the answer is empty")
+        q = _question_for(bank, question, role=role, level=level, type_=type_)
+        llm = None if no_llm else engines.load_llm(settings)
+        result = score_answer(q, answer, llm=llm, instruction_tuned=_instruction_tuned(settings))
+        if as_json:
+            sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+        else:
+            _print_score(result.to_json(), q.id)
+        return
+    store = _open_store(db)
+    try:
+        record = store.get_session(session_id)
+        llm = None if no_llm else engines.load_llm(settings)
+        for turn in record.turns:
+            if not turn.answer_text.strip():
+                continue
+            q = _question_for(bank, turn.question_text, question_id=turn.question_id)
+            result = score_answer(q, turn.answer_text, llm=llm,
+                                  instruction_tuned=_instruction_tuned(settings))  # fmt: skip
+            store.update_turn_scores(record.id, turn.idx, result.to_json())
+            out.print(f"turn {turn.idx}: overall {result.overall:.1f}  ({q.id})")
+    finally:
+        store.close()
+
+
+def _instruction_tuned(settings: Settings) -> bool:
+    """A downloaded or user-supplied LLM is taken as instruction-tuned; the embedded one is not."""
+    from interviewer.registry import resolve
+
+    return resolve("llm", settings).source != "embedded"
+
+
+def _question_for(
+    bank: Any,
+    text: str,
+    *,
+    question_id: str | None = None,
+    role: str | None = None,
+    level: str | None = None,
+    type_: str | None = None,
+) -> Any:
+    """The bank question asked (by id or near-identical text), else an ad-hoc question that
+    borrows the rubric of the most similar bank question of the right type."""
+    import difflib
+
+    if question_id:
+        try:
+            return bank.get(question_id)
+        except ConfigError:
+            pass
+    pool = (
+        bank.filter(role=role, level=level, type=type_) if (role or level or type_) else list(bank)
+    )
+    if not pool:
+        raise ConfigError("no bank question matches --role/--level/--type")
+
+    def ratio(q: Any) -> float:
+        return difflib.SequenceMatcher(None, q.text.lower(), text.lower()).ratio()
+
+    best = max(pool, key=ratio)
+    closeness = ratio(best)
+    if closeness >= 0.75:
+        return best
+    # A question from elsewhere: keep its words and borrow the nearest rubric; for a technical
+    # question, the nearest key points only when it is about the same thing.
+    key_points = best.key_points if best.type == "behavioral" or closeness >= 0.5 else [text]
+    return best.model_copy(update={"id": "ad-hoc", "text": text, "key_points": key_points})
+
+
+def _print_score(doc: dict[str, Any], question_id: str) -> None:
+    table = Table(title=f"overall {doc['overall']:.1f} / 5  (rubric of {question_id})")
+    for col in ("criterion", "score", "evidence"):
+        table.add_column(col, overflow="fold")
+    for name, crit in doc["criteria"].items():
+        table.add_row(name, f"{crit['score']:.1f}", escape(" | ".join(crit["evidence"])))
+    out.print(table)
+    for label in ("strengths", "improvements"):
+        if doc[label]:
+            out.print(f"[bold]{label}[/]")
+            for item in doc[label]:
+                out.print(f"  - {escape(item)}")
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 

@@ -154,3 +154,36 @@ def test_interrupted_practice_resumes(tmp_path: Path) -> None:
     answers = [t["answer_text"] for t in doc["turns"]]
     assert answers[0] == ANSWER
     assert "I would plan a buffer and share progress weekly." in answers
+
+
+STRONG = (
+    "In my last role our fraud model looked great offline but missed new fraud patterns in "
+    "production. I set up drift monitoring on the input features, found that a partner had "
+    "changed a field's format, and retrained with a time-based validation split. Precision "
+    "recovered from 0.61 to 0.83 within two weeks. I learned to validate on recent data first."
+)
+WEAK = "It was fine. We did some things and it worked out."
+
+
+def test_score_json_ranks_a_strong_answer_above_a_weak_one(tmp_path: Path) -> None:
+    question = "Tell me about a model that did well offline but disappointed in production."
+    results = {}
+    for name, text in (("strong", STRONG), ("weak", WEAK)):
+        answer = tmp_path / f"{name}.txt"
+        answer.write_text(text)
+        proc = run("score", "--question", question, "--answer-file", str(answer), "--json",
+                   "--no-llm", home=tmp_path)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)
+        assert set(doc) >= {"overall", "criteria", "strengths", "improvements", "sources"}
+        for crit in doc["criteria"].values():
+            assert 1 <= crit["score"] <= 5
+            assert all(e == "insufficient evidence" or e in text for e in crit["evidence"])
+        results[name] = doc["overall"]
+    assert results["strong"] > results["weak"]
+
+
+def test_score_missing_answer_file(tmp_path: Path) -> None:
+    proc = run("score", "--question", "Why?", "--answer-file", str(tmp_path / "no.txt"),
+               home=tmp_path)  # fmt: skip
+    assert proc.returncode == 2 and "no.txt" in proc.stderr and "Traceback" not in proc.stderr
