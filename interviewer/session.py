@@ -7,7 +7,7 @@ reply starts, so a crash never loses a completed answer), and the machine's stat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,3 @@ def model_ids(engines: Any) -> dict[str, str]:
         if eng is not None:
             out[role] = str(getattr(eng, "model_id", type(eng).__name__))
     return out
-
-
-ProgressFn = Callable[[str], None]

@@ -6,8 +6,6 @@ proposal was fit to speak, or the rules stepped in. The assertion messages recor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from interviewer.engines.base import LLM
@@ -37,20 +35,10 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLM]:
-    from interviewer.engines import load_llm
-    from tests.conftest import EMBEDDED
-
-    # Module fixtures start before the autouse home fixture: point the model cache at the same
-    # shared test home so the GGUF is assembled once per session, not in the user's data dir.
-    mp = pytest.MonkeyPatch()
-    mp.setenv("INTERVIEWER_HOME", str(tmp_path_factory.getbasetemp() / "interviewer-home"))
-    try:
-        model = load_llm(EMBEDDED)
-    finally:
-        mp.undo()
-    yield model
+@pytest.fixture(scope="session")
+def llm(real_llm: LLM) -> LLM:
+    """The session's embedded LLM (tests/conftest.py): loaded once for the whole run."""
+    return real_llm
 
 
 @pytest.mark.parametrize(("question_id", "answer"), CASES, ids=[c[0] for c in CASES])

@@ -20,6 +20,7 @@ from interviewer.interview.base import Answer
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+from interviewer.types import LATENCY_FIELDS
 
 SR = 16_000
 
@@ -90,18 +91,7 @@ def test_turn_order_and_latency_marks() -> None:
     doc = runner.transcript()
     assert len(doc["latency"]["exchanges"]) == 2
     for ex in doc["latency"]["exchanges"]:
-        marks = [
-            ex[k]
-            for k in (
-                "speech_end",
-                "endpoint",
-                "stt_final",
-                "llm_first_token",
-                "first_sentence",
-                "tts_first_audio",
-                "playback_start",
-            )
-        ]
+        marks = [ex[k] for k in LATENCY_FIELDS]
         assert None not in marks
         assert marks == sorted(marks), ex  # every stage after the one before
     assert doc["latency"]["summary"]["voice_to_voice_ms"]["p50"] > 0

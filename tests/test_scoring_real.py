@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from interviewer.engines.base import LLM
@@ -16,20 +14,10 @@ pytestmark = pytest.mark.real
 QUESTION_ID = "beh.failure.project"
 
 
-@pytest.fixture(scope="module")
-def llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLM]:
-    from interviewer.engines import load_llm
-    from tests.conftest import EMBEDDED
-
-    # Module fixtures start before the autouse home fixture: share the session's test home so
-    # the GGUF is assembled once, not in the user's data dir.
-    mp = pytest.MonkeyPatch()
-    mp.setenv("INTERVIEWER_HOME", str(tmp_path_factory.getbasetemp() / "interviewer-home"))
-    try:
-        model = load_llm(EMBEDDED)
-    finally:
-        mp.undo()
-    yield model
+@pytest.fixture(scope="session")
+def llm(real_llm: LLM) -> LLM:
+    """The session's embedded LLM (tests/conftest.py): loaded once for the whole run."""
+    return real_llm
 
 
 @pytest.fixture(scope="module")
