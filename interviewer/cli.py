@@ -969,6 +969,16 @@ def _print_score(doc: dict[str, Any], question_id: str) -> None:
                 out.print(f"  - {escape(item)}")
 
 
+# ---------------------------------------------------------------------------- bench, serve
+# Their own modules keep heavy imports (matplotlib, FastAPI) inside the commands.
+
+from interviewer.bench.cli import bench_app  # noqa: E402
+from interviewer.web.cli import serve  # noqa: E402
+
+app.add_typer(bench_app, name="bench")
+app.command("serve")(serve)
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 

@@ -1,0 +1,1 @@
+"""``interviewer bench``: per-stage latency, voice-to-voice, WER and concurrency benchmarks."""

@@ -1,0 +1,1 @@
+"""``interviewer serve``: the local web app (FastAPI + WebSocket audio)."""
