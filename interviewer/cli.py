@@ -445,7 +445,13 @@ def demo(
             settings, progress=lambda m: err.print(f"[dim]{m}[/]"), script=cand_script
         )
         interview = new_interview(
-            store=store, spec=spec, llm=eng.llm, models=model_ids(eng), mode="demo", bank=bank
+            store=store,
+            spec=spec,
+            llm=eng.llm,
+            models=model_ids(eng),
+            mode="demo",
+            bank=bank,
+            instruction_tuned=_instruction_tuned(settings),
         )
         err.print(
             f"[dim]session {interview.session_id}: {spec.questions or questions} questions, "
@@ -467,9 +473,21 @@ def demo(
             summary = result.transcript["latency"]["summary"] if result else None
             interview.finish(interrupted=interrupted, summary=summary)
         _print_latency(result.transcript)
+        # Scoring ran during the interview (finish() waited for the last answer's score), so
+        # the report is a read of the store, not a scoring pass.
+        from interviewer.report import build_report, render_html
+
+        t = time.perf_counter()
+        doc = build_report(store, interview.session_id, bank=bank)
+        _write_text(out_dir / "report.html", render_html(doc))
+        err.print(
+            f"[dim]report ready {time.perf_counter() - t:.2f} s after the interview; "
+            f"overall {doc.overall if doc.overall is not None else '–'} / 5 "
+            f"({doc.recommendation})[/]"
+        )
         out.print(
-            f"wrote {out_dir / 'conversation.wav'} and {out_dir / 'transcript.json'}; "
-            f"session {interview.session_id} "
+            f"wrote {out_dir / 'conversation.wav'}, {out_dir / 'transcript.json'} and "
+            f"{out_dir / 'report.html'}; session {interview.session_id} "
             f"({'interrupted' if result.runner.interrupted else 'finished'})"
         )
         if result.runner.interrupted:
@@ -540,7 +558,13 @@ def _practice_text(settings: Settings, spec: Any, bank: Any, store: Any) -> None
 
     llm = engines.load_llm(settings)
     interview = new_interview(
-        store=store, spec=spec, llm=llm, models={"llm": llm.model_id}, mode="text", bank=bank
+        store=store,
+        spec=spec,
+        llm=llm,
+        models={"llm": llm.model_id},
+        mode="text",
+        bank=bank,
+        instruction_tuned=_instruction_tuned(settings),
     )
     _text_loop(interview)
     out.print(
@@ -569,8 +593,10 @@ def _text_loop(interview: Any) -> None:
                 "kind": reply.kind,
                 "answer": answer,
             }
-            interview.record_exchange(record)
+            # stored once the machine has taken it in, as the voice pipeline does: the scorer
+            # tells an answer from a command by what the machine made of it
             reply = machine.on_answer(Answer(answer, timed_out=not answer.strip()))
+            interview.record_exchange(record)
     except (KeyboardInterrupt, EOFError, typer.Abort):
         interrupted = True
     finally:
@@ -596,7 +622,13 @@ def _practice_voice(
     import_sounddevice()  # a missing PortAudio fails here, before minutes of model loading
     eng = load_engines(settings, progress=lambda m: err.print(f"[dim]{m}[/]"))
     interview = new_interview(
-        store=store, spec=spec, llm=eng.llm, models=model_ids(eng), mode="practice", bank=bank
+        store=store,
+        spec=spec,
+        llm=eng.llm,
+        models=model_ids(eng),
+        mode="practice",
+        bank=bank,
+        instruction_tuned=_instruction_tuned(settings),
     )
     recorder = StereoRecorder(out_dir / "conversation.wav", 16_000) if out_dir else None
     duplex = SoundDeviceDuplex(_device(input_device), _device(output_device), recorder)
@@ -665,7 +697,11 @@ def resume(
     try:
         llm = engines.load_llm(settings)
         interview = resume_interview(
-            store=store, session_id=session_id, llm=llm, bank=load_bank(_bank_paths())
+            store=store,
+            session_id=session_id,
+            llm=llm,
+            bank=load_bank(_bank_paths()),
+            instruction_tuned=_instruction_tuned(settings),
         )
         _text_loop(interview)
     finally:
@@ -909,6 +945,92 @@ def score(
             out.print(f"turn {turn.idx}: overall {result.overall:.1f}  ({q.id})")
     finally:
         store.close()
+
+
+@app.command()
+def report(
+    session_id: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    html: Annotated[bool, typer.Option("--html", help="Write the self-contained HTML.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (.html or .md).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """The report of an interview: Markdown in the terminal, or a self-contained HTML file."""
+    from interviewer.report import build_report, render_html, render_markdown
+
+    store = _open_store(db)
+    try:
+        doc = build_report(store, session_id, bank=_load_bank_quiet())
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(doc.to_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    if html or (output is not None and output.suffix.lower() in (".html", ".htm")):
+        target = output or Path(f"report-{doc.session.id[:8]}.html")
+        _write_text(target, render_html(doc))
+        out.print(f"wrote {target}")
+        return
+    text = render_markdown(doc)
+    if output is not None:
+        _write_text(output, text)
+        out.print(f"wrote {output}")
+    else:
+        _print_markdown(text)
+
+
+@app.command()
+def progress(
+    user: Annotated[str, typer.Option("--user", help="Whose interviews.")] = "local",
+    html: Annotated[bool, typer.Option("--html", help="Write an HTML page with charts.")] = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Trends across your interviews: scores per competency, pace and fillers."""
+    from interviewer.report import build_progress, progress_html, progress_markdown
+
+    store = _open_store(db)
+    try:
+        data = build_progress(store, user)
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif html or (output is not None and output.suffix.lower() in (".html", ".htm")):
+        target = output or Path("progress.html")
+        _write_text(target, progress_html(data))
+        out.print(f"wrote {target}")
+    elif output is not None:
+        _write_text(output, progress_markdown(data))
+        out.print(f"wrote {output}")
+    else:
+        _print_markdown(progress_markdown(data))
+
+
+def _load_bank_quiet() -> Any:
+    from interviewer.interview.bank import load_bank
+
+    return load_bank(_bank_paths())
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _print_markdown(text: str) -> None:
+    if sys.stdout.isatty():
+        from rich.markdown import Markdown
+
+        out.print(Markdown(text))
+    else:
+        sys.stdout.write(text + "\n")
 
 
 def _instruction_tuned(settings: Settings) -> bool:

@@ -1,24 +1,31 @@
 """Building an interview: spec -> bank selection -> state machine, and saving it as it goes.
 
-Shared by ``demo``, ``practice`` and ``resume``, so every mode stores the same records: the
-session row with its spec and models, one turn per answer (committed when the interviewer's
-reply starts, so a crash never loses a completed answer), and the machine's state for resume.
+Shared by ``demo``, ``practice``, ``resume`` and the web app, so every mode stores the same
+records: the session row with its spec and models, one turn per answer (committed when the
+interviewer's reply starts, so a crash never loses a completed answer), the machine's state for
+resume, and each answer's score, computed by a background worker while the interview goes on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from interviewer.engines.base import LLM
+from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, load_bank
 from interviewer.interview.followup import FollowUpPolicy
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
+from interviewer.scoring.worker import ScoringJob, ScoringWorker
 from interviewer.store import Store, TurnRecord
+
+#: How long ``finish`` waits for the last answers' scores before giving up on them (they can be
+#: computed later with ``interviewer score SESSION_ID``).
+SCORING_DRAIN_S = 180.0
 
 
 def build_spec(bank: Bank, spec_file: Path | None, flags: Mapping[str, Any]) -> InterviewSpec:
@@ -36,9 +43,13 @@ class Interview:
     machine: InterviewMachine
     store: Store
     session_id: str
+    scoring: ScoringWorker | None = None
+    #: per bank question, the candidate's answers so far (the question's, then follow-ups')
+    answers: dict[str, list[str]] = field(default_factory=dict)
 
     def record_exchange(self, record: dict[str, Any]) -> None:
-        """Runner callback: one candidate answer with its latency, committed before returning."""
+        """Runner callback: one candidate answer with its latency, committed before returning;
+        a real answer to a bank question is then handed to the scoring worker."""
         turn = TurnRecord(
             question_text=record.get("question") or "",
             answer_text=record.get("answer") or "",
@@ -50,13 +61,55 @@ class Interview:
             audio_end=record.get("audio_end"),
             latency=dict(record.get("latency") or {}),
         )
-        self.store.add_turn(self.session_id, turn)
+        idx = self.store.add_turn(self.session_id, turn)
         self.store.update_plan(self.session_id, self.plan())
+        self._submit_scoring(idx, turn)
+
+    def _submit_scoring(self, idx: int, turn: TurnRecord) -> None:
+        if self.scoring is None or not turn.question_id or not turn.answer_text.strip():
+            return
+        if not self._was_answer(turn.question_id):
+            return  # "could you repeat that?" is a command, not an answer to score
+        try:
+            question = self.bank.get(turn.question_id)
+        except ConfigError:  # a question no longer in the bank: scored later, by hand
+            return
+        said = self.answers.setdefault(turn.question_id, [])
+        said.append(turn.answer_text.strip())
+        # A follow-up exists to fill the gaps of the first answer, so it is judged together
+        # with everything said before about the same question.
+        self.scoring.submit(ScoringJob(idx, question, " ".join(said), turn.words))
+
+    def _was_answer(self, question_id: str) -> bool:
+        for said in reversed(self.machine.transcript):
+            if said.kind in ("answer", "command", "silence"):
+                return said.kind == "answer" and said.question_id == question_id
+        return False
 
     def plan(self) -> dict[str, Any]:
         return {"state": self.machine.state_dict()}
 
-    def finish(self, *, interrupted: bool, summary: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        *,
+        interrupted: bool,
+        summary: dict[str, Any] | None = None,
+        scoring_timeout: float = SCORING_DRAIN_S,
+    ) -> None:
+        """Store the final state; first wait for the scores of the answers still queued."""
+        if self.scoring is not None:
+            if not self.scoring.close(scoring_timeout):
+                self.store.add_event(
+                    self.session_id,
+                    "scoring_incomplete",
+                    {"pending": self.scoring.pending, "hint": "interviewer score SESSION_ID"},
+                )
+            if self.scoring.delays:
+                summary = dict(summary or {})
+                summary["scoring_delay_s"] = {
+                    "max": round(max(self.scoring.delays), 2),
+                    "mean": round(sum(self.scoring.delays) / len(self.scoring.delays), 2),
+                }
         self.store.update_plan(self.session_id, self.plan())
         status = "interrupted" if interrupted else "finished"
         self.store.set_status(self.session_id, status, summary)
@@ -72,8 +125,11 @@ def new_interview(
     bank: Bank | None = None,
     instruction_tuned: bool = False,
     user_id: str = "local",
+    score: bool = True,
 ) -> Interview:
-    """Select questions (avoiding the user's recent ones), build the machine, open a session."""
+    """Select questions (avoiding the user's recent ones), build the machine, open a session.
+
+    With ``score`` each answer is scored in the background as the interview goes on."""
     bank = bank or load_bank()
     recent = store.recent_question_ids(user_id)
     questions = select_questions(bank, spec, recent_ids=recent)
@@ -83,15 +139,34 @@ def new_interview(
     session_id = store.create_session(
         spec.to_dict(), dict(models), mode, plan={"state": machine.state_dict()}, user_id=user_id
     )
-    return Interview(bank, spec, machine, store, session_id)
+    worker = _scoring_worker(store, session_id, llm, instruction_tuned) if score else None
+    return Interview(bank, spec, machine, store, session_id, worker)
+
+
+def _scoring_worker(
+    store: Store, session_id: str, llm: LLM | None, instruction_tuned: bool
+) -> ScoringWorker:
+    def on_error(idx: int, message: str) -> None:
+        store.add_event(session_id, "scoring_error", {"turn": idx, "error": message})
+
+    return ScoringWorker(
+        store_result=lambda idx, doc: store.update_turn_scores(session_id, idx, doc),
+        llm=llm,
+        instruction_tuned=instruction_tuned,
+        on_error=on_error,
+    )
 
 
 def resume_interview(
-    *, store: Store, session_id: str, llm: LLM | None, bank: Bank | None = None
+    *,
+    store: Store,
+    session_id: str,
+    llm: LLM | None,
+    bank: Bank | None = None,
+    instruction_tuned: bool = False,
+    score: bool = True,
 ) -> Interview:
     """Continue an interrupted session from its first unanswered question."""
-    from interviewer.errors import ConfigError
-
     record = store.get_session(session_id)
     if record.status == "finished":
         raise ConfigError(f"session {record.id} is already finished; start a new one")
@@ -103,7 +178,13 @@ def resume_interview(
     machine = InterviewMachine.from_state(bank, state, followups=FollowUpPolicy(llm))
     store.set_status(record.id, "running")
     store.add_event(record.id, "resume", {"turns_before": record.turn_count})
-    return Interview(bank, spec, machine, store, record.id)
+    worker = _scoring_worker(store, record.id, llm, instruction_tuned) if score else None
+    interview = Interview(bank, spec, machine, store, record.id, worker)
+    for turn in record.turns:
+        # answers scored before the interruption: a follow-up after resume joins them
+        if turn.scores is not None and turn.question_id:
+            interview.answers.setdefault(turn.question_id, []).append(turn.answer_text.strip())
+    return interview
 
 
 def model_ids(engines: Any) -> dict[str, str]:

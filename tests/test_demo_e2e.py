@@ -79,3 +79,17 @@ def test_demo_two_answers(tmp_path: Path) -> None:
     assert word_error_rate(ANSWERS[0], first.answer_text) <= 0.25
     assert first.words and first.latency["playback_start"] is not None
     assert "latency per stage" in proc.stdout
+
+    # scored while the interview went on: every answer to the bank question has its score,
+    # with verbatim evidence, and the demo wrote the HTML report from them
+    scored = [t for t in record.turns if t.scores is not None]
+    assert scored, [t.answer_text for t in record.turns]
+    said = " ".join(t.answer_text for t in record.turns)
+    for turn in scored:
+        assert turn.scores is not None and 1.0 <= turn.scores["overall"] <= 5.0
+        for crit in turn.scores["criteria"].values():
+            for quote in crit["evidence"]:
+                assert quote == "insufficient evidence" or quote in said
+    html = (out / "report.html").read_text()
+    assert 'id="overall-score"' in html and "<svg" in html
+    assert "report.html" in proc.stdout

@@ -110,6 +110,8 @@ def test_closed_ignores_speech_unless_barge_in() -> None:
         ("I looked at the data,", True),
         ("because", True),
         ("Well...", True),
+        ("Um.", True),  # Whisper's period after a lone hesitation
+        ("Sure. Uh.", True),
         ("", False),
     ],
 )

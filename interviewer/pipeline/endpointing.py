@@ -21,6 +21,8 @@ TRAILING_CONTINUATIONS = {
     "then", "the", "a", "an", "to", "of", "with", "for", "that", "which", "if", "when", "my",
     "our", "we", "i", "is", "was", "were", "are", "also", "actually", "basically", "cause",
 }  # fmt: skip
+# Whisper writes a lone hesitation as a sentence ("Um."); the period does not make it an answer.
+HESITATIONS = {"um", "umm", "uh", "uhm", "erm", "er", "hmm", "mm"}
 
 
 def ends_unfinished(text: str) -> bool:
@@ -31,6 +33,8 @@ def ends_unfinished(text: str) -> bool:
     if t.endswith((",", "-", "—", "...", "…", ":")):
         return True
     words = re.findall(r"[a-z']+", t)
+    if words and words[-1] in HESITATIONS:
+        return True
     return bool(words) and words[-1] in TRAILING_CONTINUATIONS and not t.endswith((".", "?", "!"))
 
 
