@@ -103,6 +103,8 @@ class _TurnEnd:
     timed_out: bool = False
     epoch: int = 0
     utt_t0: float = 0.0
+    #: a typed turn (web text box, buttons): its final text, known without STT
+    typed: str | None = None
 
 
 class InterviewRunner:
@@ -248,6 +250,34 @@ class InterviewRunner:
         cut = self.playback.clear()
         self.on_event("barge_in", {"t": t, "cut": cut, "cleared_at": self.clock()})
 
+    def hold(self) -> None:
+        """The candidate is answering another way (typing): no silence timeout for a while.
+
+        Like "give me a moment", for up to ``EndpointConfig.hold_s``; call again to extend.
+        """
+        with self._listen_lock:
+            self.endpointer.hold(self.clock())
+
+    def submit_text(self, text: str, *, interrupt: bool = False) -> None:
+        """A turn typed instead of spoken (the web page's text box and buttons).
+
+        It is the candidate's next turn, with ``text`` as its final transcript; the brain sees it
+        like speech, so "skip this question" is a command. With ``interrupt`` the interviewer
+        stops talking at once, as for a barge-in, so a button does not wait for a long reply.
+        """
+        t = self.clock()
+        with self._listen_lock:
+            # a turn spoken half-way is superseded; its end must not become a second answer
+            self.endpointer.close()
+        if interrupt:
+            self._barge.set()
+            self.speaker.cancel()
+            cut = self.playback.clear()
+            self.on_event(
+                "barge_in", {"t": t, "cut": cut, "cleared_at": self.clock(), "typed": True}
+            )
+        self._turns.put(_TurnEnd(None, None, t, -1, typed=text))
+
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         if self._started:
@@ -260,6 +290,15 @@ class InterviewRunner:
         self._threads.append(listen)
         self.duplex.start(self._on_input)
         self.t0 = getattr(self.duplex, "start_time", 0.0) or self.clock()
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to end soon, from any thread (a web client went away).
+
+        :meth:`run` then shuts down on its own thread, so no thread it starts is left behind
+        even when this comes before it started; the answer already heard is still handed to
+        ``on_exchange``.
+        """
+        self._stop.set()
 
     def shutdown(self) -> None:
         """Idempotent: stop the audio clock and every thread; safe from any exit path."""
@@ -292,6 +331,8 @@ class InterviewRunner:
                     break
                 answer, exchange = turn
                 reply = self.brain.on_answer(answer)
+            # stopped (see stop()) between an answer and its reply: the answer is still stored
+            self._flush_pending()
         except KeyboardInterrupt:
             self.interrupted = True
             self._flush_pending()
@@ -474,6 +515,8 @@ class InterviewRunner:
                     "timed_out": True,
                 }
                 return Answer("", 0.0, timed_out=True), ex
+            if turn.typed is not None:
+                return self._typed_answer(turn, reply)
             if self.cfg.streaming:
                 final = self.transcriber.final_for(turn.pause_id, self.cfg.stt_final_timeout_s)
             else:
@@ -509,6 +552,25 @@ class InterviewRunner:
             }
             return Answer(text, max(0.0, duration)), ex
         return None
+
+    def _typed_answer(self, turn: _TurnEnd, reply: Reply) -> tuple[Answer, Exchange]:
+        text = turn.typed or ""
+        ex = Exchange(endpoint=turn.endpoint, stt_final=turn.endpoint)
+        self._pending_exchange = ex
+        at = turn.endpoint - self.t0
+        self.turns.append(TurnLog("candidate", text, at, at))
+        self.on_event("candidate", {"text": text, "typed": True})
+        self._pending_record = {
+            "question": self._current_question,
+            "question_id": reply.question_id,
+            "is_follow_up": reply.is_follow_up,
+            "kind": reply.kind,
+            "answer": text,
+            "words": [],
+            "audio_start": None,
+            "audio_end": None,
+        }
+        return Answer(text, 0.0, timed_out=not text.strip()), ex
 
     # ------------------------------------------------------------------ results
     def transcript(self) -> dict[str, Any]:

@@ -5,7 +5,118 @@ Imports of FastAPI/uvicorn stay inside the function so the CLI starts fast.
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+from typing import Annotated
 
-def serve() -> None:
-    """Run the local web app."""
-    raise SystemExit("interviewer serve: not built yet")
+import typer
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on. Anything but loopback needs a token."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Access token (at least 16 characters). Generated when --host is not loopback.",
+            envvar="INTERVIEWER_WEB_TOKEN",
+        ),
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
+    max_interviews: Annotated[
+        int, typer.Option("--max-interviews", min=1, max=64, help="Interviews at once.")
+    ] = 4,
+    preload: Annotated[
+        bool, typer.Option("--preload/--lazy", help="Load the models now, not at first need.")
+    ] = False,
+    live_scoring: Annotated[
+        bool,
+        typer.Option(
+            "--live-scoring/--no-live-scoring",
+            help="Score answers with the LLM during the interview (the report waits for it; "
+            "slow on a small CPU). Off: scored by the rules when the report is opened; "
+            "`interviewer score ID` adds the LLM later.",
+        ),
+    ] = True,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="DuckDB file (default: user data dir).")
+    ] = None,
+) -> None:
+    """Run the local web app: setup form, voice interview in the browser, history, reports."""
+    import contextlib
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from interviewer.cli import _bank_paths, _open_store, _settings, err, out
+    from interviewer.errors import ConfigError
+    from interviewer.interview.bank import load_bank
+    from interviewer.web.app import create_app
+    from interviewer.web.engines import EngineHub, settings_loader
+    from interviewer.web.security import AccessPolicy, is_loopback
+
+    settings = _settings(ctx)
+    if token is not None and len(token) < 16:
+        raise ConfigError("--token: use at least 16 characters (or leave it out to get one)")
+    if token is None and not is_loopback(host):
+        token = secrets.token_urlsafe(24)
+    policy = AccessPolicy(host=host, token=token)
+    bank = load_bank(_bank_paths())
+    store = _open_store(db)
+    hub = EngineHub(settings_loader(settings))
+    try:
+        if preload:
+            err.print("[dim]loading models ...[/]")
+            hub.get()
+        app = create_app(
+            store=store,
+            bank=bank,
+            hub=hub,
+            policy=policy,
+            max_live=max_interviews,
+            live_scoring=live_scoring,
+        )
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", ws_max_size=1 << 20, lifespan="on"
+        )
+        server = uvicorn.Server(config)
+
+        def announce() -> None:
+            # the real port is known only once the socket is bound (--port 0)
+            while not server.started and not server.should_exit:
+                threading.Event().wait(0.05)
+            if not server.started:
+                return
+            bound = port
+            for s in getattr(server, "servers", []):
+                for sock in getattr(s, "sockets", []):
+                    bound = sock.getsockname()[1]
+            shown = host if ":" not in host else f"[{host}]"
+            if host in ("0.0.0.0", "::"):
+                shown = "127.0.0.1"  # the wildcard is not an address a browser can open
+            url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
+            out.print(f"interviewer web app: {url}", highlight=False, soft_wrap=True)
+            if not policy.loopback:
+                out.print(
+                    "[yellow]listening beyond this machine: anyone with the token can use it; "
+                    "traffic is not encrypted (put it behind TLS for a network)[/]"
+                )
+            out.print("[dim]Ctrl-C stops the server; interviews in progress are saved.[/]")
+            if not no_browser:
+                webbrowser.open(url)
+
+        threading.Thread(target=announce, name="announce", daemon=True).start()
+        # uvicorn shuts down gracefully, then re-raises the signal; for a server, Ctrl-C (or
+        # SIGTERM) is the normal way to stop, not an interruption
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        out.print("[dim]server stopped[/]")
+    finally:
+        store.close()

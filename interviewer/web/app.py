@@ -1,0 +1,586 @@
+"""The FastAPI application: pages, the interview WebSocket, and the security checks around them.
+
+``create_app`` takes everything it serves with (store, bank, engines, access policy), so tests
+build it with fake engines and a temporary store, and ``interviewer serve`` with the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import UploadFile
+from starlette.websockets import WebSocketDisconnect
+
+from interviewer import __version__
+from interviewer.errors import InterviewerError
+from interviewer.interview.bank import LEVELS, Bank
+from interviewer.interview.spec import (
+    INTERVIEW_TYPES,
+    MAX_DOCUMENT_BYTES,
+    InterviewSpec,
+)
+from interviewer.pipeline.runner import RunnerConfig
+from interviewer.store import Store, StoreError
+from interviewer.web import security
+from interviewer.web.engines import EngineHub
+from interviewer.web.live import LiveInterview
+from interviewer.web.security import AccessPolicy, RequestError
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATE_DIR = HERE / "templates"
+
+#: The whole setup form: two documents at their limit plus the text fields.
+MAX_FORM_BYTES = 2 * MAX_DOCUMENT_BYTES + 64 * 1024
+MAX_NOTES_CHARS = 4000
+MAX_SHORT_FIELD_CHARS = 120
+#: WebSocket messages: audio arrives in 32 ms blocks (1 KiB); anything near this is not ours.
+MAX_WS_BINARY = 64 * 1024
+MAX_WS_TEXT = 8 * 1024
+#: An interview page not opened within this time is forgotten (its spec was never used).
+TICKET_TTL_S = 3600.0
+MAX_OPEN_TICKETS_PER_OWNER = 5
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+# The report is the CLI's self-contained document: inline styles and SVG, no script at all.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'none'"
+)
+
+
+@dataclass
+class Ticket:
+    """A validated interview spec waiting for its page to connect; used once."""
+
+    id: str
+    user_id: str
+    spec: InterviewSpec
+    created: float = field(default_factory=time.monotonic)
+    live: LiveInterview | None = None
+
+
+class Registry:
+    """Tickets and running interviews, each bound to its owner."""
+
+    def __init__(self, max_live: int, max_live_per_owner: int) -> None:
+        self.max_live = max_live
+        self.max_live_per_owner = max_live_per_owner
+        self._lock = threading.Lock()
+        self._tickets: dict[str, Ticket] = {}
+
+    def add(self, user_id: str, spec: InterviewSpec) -> Ticket:
+        with self._lock:
+            self._expire()
+            open_ = [t for t in self._tickets.values() if t.user_id == user_id and t.live is None]
+            if len(open_) >= MAX_OPEN_TICKETS_PER_OWNER:
+                # the oldest unopened page goes: people reload the form, that is no abuse
+                oldest = min(open_, key=lambda t: t.created)
+                del self._tickets[oldest.id]
+            ticket = Ticket(security.new_ticket(), user_id, spec)
+            self._tickets[ticket.id] = ticket
+            return ticket
+
+    def get(self, ticket_id: str, user_id: str) -> Ticket | None:
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None or ticket.user_id != user_id:
+                return None
+            return ticket
+
+    def claim(self, ticket_id: str, user_id: str, make: Callable[[Ticket], LiveInterview]) -> Any:
+        """Bind a running interview to the ticket: the LiveInterview, or a refusal message."""
+        with self._lock:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None or ticket.user_id != user_id:
+                return "no such interview (it may have expired); start a new one"
+            if ticket.live is not None:
+                return "this interview was already started; see your history for its report"
+            running = [t for t in self._tickets.values() if t.live and not t.live.done.is_set()]
+            if len(running) >= self.max_live:
+                return f"the server is running {len(running)} interviews; try again later"
+            mine = [t for t in running if t.user_id == user_id]
+            if len(mine) >= self.max_live_per_owner:
+                return "you already have an interview running in another tab; end it first"
+            ticket.live = make(ticket)
+            return ticket.live
+
+    def running(self) -> list[LiveInterview]:
+        with self._lock:
+            return [t.live for t in self._tickets.values() if t.live and not t.live.done.is_set()]
+
+    def forget(self, live: LiveInterview) -> None:
+        with self._lock:
+            for key, t in list(self._tickets.items()):
+                if t.live is live:
+                    del self._tickets[key]
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for key, t in list(self._tickets.items()):
+            if t.live is None and now - t.created > TICKET_TTL_S:
+                del self._tickets[key]
+
+
+class Outbox:
+    """Messages from the interview's threads to the WebSocket, through the event loop."""
+
+    CLOSE = object()
+    #: queued messages at most (audio blocks are 32 ms each): a stalled client loses audio,
+    #: the server does not grow a backlog
+    MAX_ITEMS = 400
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.dropped = 0
+
+    def put(self, item: Any) -> None:
+        """From any thread; never blocks."""
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+            self.loop.call_soon_threadsafe(self._put, item)
+
+    def _put(self, item: Any) -> None:
+        if isinstance(item, bytes) and self.queue.qsize() >= self.MAX_ITEMS:
+            self.dropped += 1
+            return
+        self.queue.put_nowait(item)
+
+    def json(self, message: dict[str, Any]) -> None:
+        self.put(message)
+
+    def audio(self, data: bytes) -> None:
+        self.put(data)
+
+    async def pump(self, ws: WebSocket) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is self.CLOSE:
+                return
+            try:
+                if isinstance(item, bytes):
+                    await ws.send_bytes(item)
+                else:
+                    await ws.send_text(json.dumps(item))
+                    if item.get("type") == "state" and item.get("state") == "ended":
+                        await ws.close(1000)
+                        return
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the client is gone; the receive loop stops the interview
+
+
+def create_app(
+    *,
+    store: Store,
+    bank: Bank,
+    hub: EngineHub,
+    policy: AccessPolicy,
+    runner_config: Callable[[], RunnerConfig] | None = None,
+    max_live: int = 4,
+    max_live_per_owner: int = 2,
+    shutdown_scoring_s: float = 5.0,
+    live_scoring: bool = True,
+) -> FastAPI:
+    """The web app. ``store``, ``bank`` and ``hub`` are shared by every interview.
+
+    ``live_scoring`` scores each answer with the LLM while the interview goes on (as the CLI
+    does); the end of the interview then waits for the last score, which takes long on a small
+    CPU. Off, the report scores the answers by the rules when it is first opened.
+    """
+    registry = Registry(max_live, max_live_per_owner)
+    templates = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    make_config = runner_config or (lambda: RunnerConfig(barge_in=True))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Server stopping (Ctrl-C): every interview ends as interrupted with its turns stored.
+        lives = registry.running()
+        for live in lives:
+            live.stop(scoring_timeout=shutdown_scoring_s)
+        for live in lives:
+            await asyncio.to_thread(live.join, 30.0 + shutdown_scoring_s)
+
+    app = FastAPI(
+        title="interviewer", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.state.registry = registry
+    app.state.hub = hub
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    # ------------------------------------------------------------------ helpers
+    def page(name: str, request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
+        html = templates.get_template(name).render(
+            version=__version__, path=request.url.path, **ctx
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+        return page("error.html", request, status=status, status_code=status, message=message)
+
+    def user_of(request: Request) -> str:
+        return security.user_id_for(request.state.owner)
+
+    def setup_context(values: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "roles": sorted(bank.roles),
+            "levels": LEVELS,
+            "types": INTERVIEW_TYPES,
+            "companies": [c.name for c in bank.companies],
+            "values": values or {},
+            "max_mb": MAX_DOCUMENT_BYTES // 1024 // 1024,
+            "engines": hub.status,
+        }
+
+    # ------------------------------------------------------------------ middleware
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        if not policy.host_ok(request.headers.get("host")):
+            return _plain(400, "bad Host header: open the app at http://127.0.0.1:PORT/")
+        token_q = request.query_params.get("token")
+        if policy.token is not None:
+            given = request.cookies.get(security.TOKEN_COOKIE) or _bearer(request)
+            if token_q is not None and policy.token_ok(token_q):
+                # Once in the URL (as printed), then in a cookie: the token leaves the URL bar
+                # and the history, and later requests need not carry it.
+                query = {k: v for k, v in request.query_params.items() if k != "token"}
+                target = request.url.path + (f"?{urlencode(query)}" if query else "")
+                resp: Response = RedirectResponse(target, status_code=303)
+                resp.set_cookie(
+                    security.TOKEN_COOKIE, token_q, httponly=True, samesite="strict", path="/"
+                )
+                return _headers(resp)
+            if not policy.token_ok(given):
+                return _plain(
+                    401,
+                    "this server needs its access token: open the URL that `interviewer serve` "
+                    "printed (it ends in ?token=...)",
+                )
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not security.same_origin(
+            request.headers.get("origin"), request.headers.get("host")
+        ):
+            return _plain(403, "cross-origin request refused: use the app's own pages")
+        owner = request.cookies.get(security.OWNER_COOKIE)
+        fresh = not security.valid_owner(owner)
+        if fresh:
+            owner = security.new_owner_id()
+        request.state.owner = owner
+        response: Response = await call_next(request)
+        if fresh:
+            response.set_cookie(
+                security.OWNER_COOKIE,
+                owner or "",
+                httponly=True,
+                samesite="strict",
+                path="/",
+                max_age=365 * 24 * 3600,
+            )
+        return _headers(response)
+
+    # ------------------------------------------------------------------ pages
+    @app.get("/", response_class=HTMLResponse)
+    async def setup(request: Request) -> HTMLResponse:
+        return page("setup.html", request, **setup_context())
+
+    @app.post("/interviews")
+    async def create_interview(request: Request) -> Response:
+        values: dict[str, Any] = {}
+        try:
+            length = request.headers.get("content-length")
+            if length is None:
+                raise RequestError("the form must be sent with a Content-Length", 411)
+            if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+                raise RequestError(
+                    f"the form is too large; documents must be under "
+                    f"{MAX_DOCUMENT_BYTES // 1024 // 1024} MB each",
+                    413,
+                )
+            form = await request.form(max_files=2, max_fields=20)
+            values = {k: v for k, v in form.items() if isinstance(v, str)}
+            spec = await _spec_from_form(form, bank)
+        except RequestError as exc:
+            return page(
+                "setup.html",
+                request,
+                status=exc.status,
+                error=str(exc),
+                **setup_context(values),
+            )
+        ticket = registry.add(user_of(request), spec)
+        return RedirectResponse(f"/interview/{ticket.id}", status_code=303)
+
+    @app.get("/interview/{ticket_id}", response_class=HTMLResponse)
+    async def interview_page(request: Request, ticket_id: str) -> HTMLResponse:
+        ticket = (
+            registry.get(ticket_id, user_of(request))
+            if security.TICKET_RE.match(ticket_id)
+            else None
+        )
+        if ticket is None:
+            return error_page(
+                request, 404, "no such interview (it may have expired); start a new one"
+            )
+        return page(
+            "interview.html",
+            request,
+            ticket=ticket.id,
+            spec=ticket.spec,
+            engines=hub.status,
+            started=ticket.live is not None,
+        )
+
+    @app.get("/history", response_class=HTMLResponse)
+    async def history(request: Request) -> HTMLResponse:
+        sessions = await asyncio.to_thread(store.list_sessions, user_of(request), 200)
+        return page("history.html", request, sessions=sessions)
+
+    @app.get("/report/{session_id}")
+    async def report(request: Request, session_id: str) -> Response:
+        if not security.SESSION_ID_RE.match(session_id):
+            return error_page(request, 404, "no such report")
+        owned = await asyncio.to_thread(_owned_session, store, session_id, user_of(request))
+        if not owned:
+            # the same answer for "not yours" and "does not exist": ids are not probed
+            return error_page(request, 404, "no such report")
+        html = await asyncio.to_thread(_report_html, store, session_id)
+        resp = HTMLResponse(_with_nav(html))
+        resp.headers["Content-Security-Policy"] = REPORT_CSP
+        return resp
+
+    @app.get("/progress")
+    async def progress(request: Request) -> Response:
+        from interviewer.report import render_progress_html
+
+        html = await asyncio.to_thread(render_progress_html, store, user_of(request))
+        resp = HTMLResponse(_with_nav(html))
+        resp.headers["Content-Security-Policy"] = REPORT_CSP
+        return resp
+
+    @app.get("/api/status")
+    async def status() -> JSONResponse:
+        return JSONResponse(
+            {
+                "version": __version__,
+                "engines": hub.status,
+                "engines_error": hub.error,
+                "running": len(registry.running()),
+                "max_interviews": max_live,
+            }
+        )
+
+    # ------------------------------------------------------------------ the interview socket
+    @app.websocket("/ws/interview/{ticket_id}")
+    async def interview_socket(ws: WebSocket, ticket_id: str) -> None:
+        refusal = _socket_refusal(ws, policy)
+        owner = ws.cookies.get(security.OWNER_COOKIE)
+        if refusal is None and not security.valid_owner(owner):
+            refusal = "no owner cookie: open the interview page first"
+        if refusal is None and not security.TICKET_RE.match(ticket_id):
+            refusal = "no such interview"
+        if refusal is not None:
+            # Closing before accepting answers the handshake with HTTP 403.
+            await ws.close(code=1008, reason=refusal[:120])
+            return
+        user_id = security.user_id_for(owner or "")
+        loop = asyncio.get_running_loop()
+        outbox = Outbox(loop)
+
+        def make(ticket: Ticket) -> LiveInterview:
+            return LiveInterview(
+                spec=ticket.spec,
+                user_id=user_id,
+                hub=hub,
+                store=store,
+                bank=bank,
+                emit=outbox.json,
+                send_audio=outbox.audio,
+                config=make_config(),
+                on_done=registry.forget,
+                live_scoring=live_scoring,
+            )
+
+        claimed = registry.claim(ticket_id, user_id, make)
+        await ws.accept()
+        if not isinstance(claimed, LiveInterview):
+            await ws.send_text(json.dumps({"type": "error", "message": claimed}))
+            await ws.close(code=1008)
+            return
+        live = claimed
+        sender = asyncio.create_task(outbox.pump(ws))
+        live.start()
+        close_code = None
+        try:
+            while True:
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    close_code = message.get("code")
+                    break
+                data = message.get("bytes")
+                if data is not None:
+                    if len(data) > MAX_WS_BINARY:
+                        await ws.close(code=1009, reason="audio message too large")
+                        break
+                    live.feed_audio(data)
+                    continue
+                text = message.get("text")
+                if text is not None:
+                    _on_client_text(live, outbox, text)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            # No-op once finished; else the turns so far are kept and the status is interrupted.
+            # 1012: the server itself is stopping (uvicorn closes sockets before the lifespan
+            # ends), so the last scores are not waited for long.
+            live.stop(scoring_timeout=shutdown_scoring_s if close_code == 1012 else None)
+            outbox.put(Outbox.CLOSE)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(sender, timeout=2.0)
+
+    return app
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _plain(status: int, message: str) -> Response:
+    return _headers(Response(message + "\n", status_code=status, media_type="text/plain"))
+
+
+def _headers(resp: Response) -> Response:
+    resp.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["X-Frame-Options"] = "DENY"
+    # interview URLs carry a ticket: never hand them to another site ("no-referrer" would
+    # also make the browser send "Origin: null" on our own form posts)
+    resp.headers["Referrer-Policy"] = "same-origin"
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Permissions-Policy"] = "microphone=(self), camera=(), geolocation=()"
+    return resp
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+
+def _socket_refusal(ws: WebSocket, policy: AccessPolicy) -> str | None:
+    host = ws.headers.get("host")
+    if not policy.host_ok(host):
+        return "bad Host header"
+    if policy.token is not None:
+        given = ws.cookies.get(security.TOKEN_COOKIE) or ws.query_params.get("token")
+        if not policy.token_ok(given):
+            return "access token missing or wrong"
+    if not security.same_origin(ws.headers.get("origin"), host):
+        return "cross-origin WebSocket refused"
+    return None
+
+
+def _on_client_text(live: LiveInterview, outbox: Outbox, text: str) -> None:
+    if len(text) > MAX_WS_TEXT:
+        outbox.json({"type": "notice", "message": "message too long; it was ignored"})
+        return
+    try:
+        message = json.loads(text)
+    except ValueError:
+        outbox.json({"type": "notice", "message": "messages must be JSON"})
+        return
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == "text" and isinstance(message.get("text"), str):
+        live.submit_text(message["text"])
+    elif kind == "command" and isinstance(message.get("name"), str):
+        live.command(message["name"])
+    elif kind == "hold":
+        live.hold()
+    else:
+        outbox.json({"type": "notice", "message": f"unknown message type {kind!r}; ignored"})
+
+
+async def _spec_from_form(form: Any, bank: Bank) -> InterviewSpec:
+    """Validate the setup form; every problem is a RequestError naming the field."""
+
+    def text(name: str, limit: int) -> str | None:
+        value = form.get(name)
+        if value is None or isinstance(value, UploadFile):
+            return None
+        value = value.strip()
+        if len(value) > limit:
+            raise RequestError(f"{name.replace('_', ' ')}: at most {limit} characters")
+        return value or None
+
+    data: dict[str, Any] = {
+        "role": text("role", MAX_SHORT_FIELD_CHARS),
+        "company": text("company", MAX_SHORT_FIELD_CHARS),
+        "level": text("level", MAX_SHORT_FIELD_CHARS),
+        "type": text("type", MAX_SHORT_FIELD_CHARS),
+        "questions": text("questions", 10),
+        "max_follow_ups": text("follow_ups", 10),
+        "notes": text("notes", MAX_NOTES_CHARS),
+    }
+    for field_name, label in (("job_description", "job description"), ("resume", "résumé")):
+        upload = form.get(field_name)
+        if isinstance(upload, UploadFile) and (upload.filename or upload.size):
+            raw = await upload.read(MAX_DOCUMENT_BYTES + 1)
+            data[field_name] = await asyncio.to_thread(
+                security.document_text, label, upload.filename, raw
+            )
+    from interviewer.session import build_spec
+
+    try:
+        return build_spec(bank, None, data)
+    except InterviewerError as exc:
+        raise RequestError(str(exc)) from None
+
+
+def _owned_session(store: Store, session_id: str, user_id: str) -> bool:
+    try:
+        record = store.get_session(session_id)
+    except StoreError:
+        return False
+    return record.id == session_id and record.user_id == user_id
+
+
+def _report_html(store: Store, session_id: str) -> str:
+    from interviewer.report import build_report, render_html
+
+    return render_html(build_report(store, session_id))
+
+
+_NAV = (
+    '<nav style="font:14px system-ui,sans-serif;padding:8px 16px;background:#1f2937;">'
+    '<a style="color:#fff;margin-right:16px" href="/">New interview</a>'
+    '<a style="color:#fff;margin-right:16px" href="/history">History</a>'
+    '<a style="color:#fff" href="/progress">Progress</a></nav>'
+)
+
+
+def _with_nav(html: str) -> str:
+    """The report documents are the CLI's; in the app they get the app's links on top."""
+    at = html.find("<body")
+    if at < 0:
+        return html
+    end = html.find(">", at)
+    return html[: end + 1] + _NAV + html[end + 1 :]

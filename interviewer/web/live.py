@@ -1,0 +1,266 @@
+"""One interview in a browser tab: the CLI's pipeline, driven through a WebSocket duplex.
+
+The interview is built exactly like ``interviewer practice`` builds it (``new_interview``, the
+runner with ``Interview.record_exchange`` as its exchange callback, ``Interview.finish``); what
+differs is the audio end and that events go to the browser as JSON messages. Everything runs on
+one worker thread per interview, so the server's event loop never waits for a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+from interviewer.errors import InterviewerError
+from interviewer.interview.bank import Bank
+from interviewer.interview.spec import InterviewSpec
+from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+from interviewer.store import Store
+from interviewer.web.duplex import WebSocketDuplex
+from interviewer.web.engines import EngineHub
+
+log = logging.getLogger(__name__)
+
+Command = Literal["repeat", "skip", "pause", "end"]
+#: What each button says: the state machine understands these as commands, the same words a
+#: candidate would say, so a button and the voice take the same path (and are stored alike).
+COMMAND_TEXT: dict[str, str] = {
+    "repeat": "Could you repeat the question?",
+    "skip": "Can we skip this question?",
+    "pause": "Give me a moment.",
+    "end": "Can we end the interview?",
+}
+MAX_TYPED_CHARS = 2000
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+class LiveInterview:
+    """Runs one interview on its own thread; ``emit`` and ``send_audio`` must not block."""
+
+    def __init__(
+        self,
+        *,
+        spec: InterviewSpec,
+        user_id: str,
+        hub: EngineHub,
+        store: Store,
+        bank: Bank,
+        emit: Emit,
+        send_audio: Callable[[bytes], None],
+        config: RunnerConfig | None = None,
+        on_done: Callable[[LiveInterview], None] | None = None,
+        live_scoring: bool = True,
+    ) -> None:
+        self.spec = spec
+        self.user_id = user_id
+        self.hub = hub
+        self.store = store
+        self.bank = bank
+        self.emit = emit
+        self.config = config or RunnerConfig(barge_in=True)
+        self.on_done = on_done
+        self.live_scoring = live_scoring
+        self.duplex = WebSocketDuplex(send_audio)
+        self.session_id: str | None = None
+        self.status: Literal["starting", "running", "finished", "interrupted", "failed"] = (
+            "starting"
+        )
+        self.error: str | None = None
+        self._runner: InterviewRunner | None = None
+        self._lock = threading.Lock()
+        self._stop_requested = False
+        self._scoring_timeout: float | None = None
+        self._hearing = False  # between the candidate's speech start and their final text
+        self._thread: threading.Thread | None = None
+        self.done = threading.Event()
+
+    # ------------------------------------------------------------------ control (any thread)
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="web-interview", daemon=True)
+        self._thread.start()
+
+    def feed_audio(self, data: bytes) -> None:
+        self.duplex.feed(data)
+
+    def submit_text(self, text: str) -> None:
+        """A typed answer; it cuts the interviewer short, as speaking would with barge-in."""
+        text = " ".join(text.split())[:MAX_TYPED_CHARS]
+        if not text:
+            return
+        with self._lock:
+            runner = self._runner
+        if runner is None:
+            self.emit({"type": "notice", "message": "the interview has not started yet"})
+            return
+        runner.submit_text(text, interrupt=True)
+
+    def hold(self) -> None:
+        """The candidate is typing (or has no microphone): silence is not a missing answer."""
+        with self._lock:
+            runner = self._runner
+        if runner is not None:
+            runner.hold()
+
+    def command(self, name: str) -> None:
+        if name not in COMMAND_TEXT:
+            self.emit({"type": "notice", "message": f"unknown command {name!r}"})
+            return
+        self.submit_text(COMMAND_TEXT[name])
+
+    def stop(self, *, scoring_timeout: float | None = None) -> None:
+        """The browser went away (or the server stops): end now, keeping what was recorded.
+
+        ``scoring_timeout`` bounds the wait for the last answers' scores (a server shutting
+        down should not wait minutes; ``interviewer score`` can finish them later).
+        """
+        with self._lock:
+            self._stop_requested = True
+            if scoring_timeout is not None:
+                self._scoring_timeout = scoring_timeout
+            runner = self._runner
+        if runner is not None:
+            runner.stop()
+
+    def join(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
+
+    # ------------------------------------------------------------------ the worker thread
+    def _state(self, state: str, **extra: Any) -> None:
+        self.emit({"type": "state", "state": state, **extra})
+
+    def _run(self) -> None:
+        try:
+            self._run_interview()
+        except InterviewerError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # a bug must reach the page, not only the server log
+            log.exception("web interview failed")
+            self._fail(f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.set()
+            if self.on_done is not None:
+                self.on_done(self)
+
+    def _fail(self, message: str) -> None:
+        self.status = "failed"
+        self.error = message
+        self.emit({"type": "error", "message": message})
+        self._state("ended", status="failed", session=self.session_id)
+
+    def _run_interview(self) -> None:
+        from interviewer.session import new_interview
+
+        if not self.hub.loaded:
+            self._state("loading", detail="loading models (first interview only)")
+        engines = self.hub.get()
+        if self._stop_requested:
+            self.status = "interrupted"
+            return  # the tab closed while the models loaded: no session was opened
+        vad = engines.new_vad()  # Silero keeps state between frames: one per interview
+        interview = new_interview(
+            store=self.store,
+            spec=self.spec,
+            llm=engines.llm,
+            models=engines.models,
+            mode="web",
+            bank=self.bank,
+            user_id=self.user_id,
+            # off: no background worker; the report scores the answers by the rules when it is
+            # first built, and `interviewer score ID` can add the LLM's judgement later
+            score=self.live_scoring,
+        )
+        self.session_id = interview.session_id
+        self.emit(
+            {
+                "type": "session",
+                "id": interview.session_id,
+                "report": f"/report/{interview.session_id}",
+                "questions": len(interview.machine.questions),
+            }
+        )
+        saved = 0
+
+        def on_exchange(record: dict[str, Any]) -> None:
+            nonlocal saved
+            interview.record_exchange(record)
+            saved += 1
+            self.emit({"type": "saved", "turns": saved})
+
+        runner = InterviewRunner(
+            brain=interview.machine,
+            vad=vad,
+            stt=engines.stt,
+            tts=engines.tts,
+            duplex=self.duplex,
+            config=self.config,
+            on_event=self._on_event,
+            on_your_turn=lambda: self._state("listening"),
+            on_exchange=on_exchange,
+        )
+        with self._lock:
+            self._runner = runner
+            if self._stop_requested:
+                runner.stop()  # run() then starts and ends at once, shutting down cleanly
+        self.status = "running"
+        error: BaseException | None = None
+        try:
+            runner.run()
+        except BaseException as exc:
+            error = exc
+        finally:
+            interrupted = not interview.machine.finished
+            self._state("saving", detail="saving and scoring your answers…")
+            summary = runner.transcript()["latency"]["summary"]
+            if self._scoring_timeout is None:
+                interview.finish(interrupted=interrupted, summary=summary)
+            else:
+                interview.finish(
+                    interrupted=interrupted, summary=summary, scoring_timeout=self._scoring_timeout
+                )
+            self.status = "interrupted" if interrupted else "finished"
+        if error is not None:
+            raise error
+        self._state("ended", status=self.status, session=self.session_id)
+
+    def _on_event(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "partial":
+            # A partial computed while the turn ended arrives after the final text (and may
+            # repeat it): once the final is shown, partials wait for the next speech.
+            if self._hearing:
+                self.emit(
+                    {"type": "caption", "who": "candidate", "text": data["text"], "final": False}
+                )
+        elif kind == "speech_start":
+            self._hearing = True
+            self._state("hearing")
+        elif kind == "candidate":
+            self._hearing = False
+            self.emit(
+                {
+                    "type": "caption",
+                    "who": "candidate",
+                    "text": data["text"],
+                    "final": True,
+                    "typed": bool(data.get("typed")),
+                }
+            )
+            self._state("thinking")
+        elif kind == "interviewer":
+            self.emit(
+                {
+                    "type": "caption",
+                    "who": "interviewer",
+                    "text": data["text"],
+                    "final": True,
+                    "kind": data.get("kind", ""),
+                }
+            )
+            self._state("speaking")
+        elif kind == "barge_in":
+            # the browser still holds up to a few blocks: drop them so the voice stops now
+            self.emit({"type": "flush"})
+            self._hearing = not data.get("typed")
+            self._state("hearing" if self._hearing else "thinking")
