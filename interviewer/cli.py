@@ -425,6 +425,10 @@ def demo(
     follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=3)] = 1,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
+    score: Annotated[
+        bool,
+        typer.Option("--score/--no-score", help="Score answers during the interview."),
+    ] = True,
     db: DbOpt = None,
 ) -> None:
     """A complete simulated interview on the real engines: no microphone needed."""
@@ -452,6 +456,7 @@ def demo(
             mode="demo",
             bank=bank,
             instruction_tuned=_instruction_tuned(settings),
+            score=score,
         )
         err.print(
             f"[dim]session {interview.session_id}: {spec.questions or questions} questions, "
@@ -911,6 +916,7 @@ def score(
     from interviewer import engines
     from interviewer.interview.bank import load_bank
     from interviewer.scoring import score_answer
+    from interviewer.scoring.worker import scoring_view
 
     bank = load_bank(_bank_paths())
     settings = _settings(ctx)
@@ -924,7 +930,7 @@ def score(
         if not answer:
             raise ConfigError(f"{answer_file}: the answer is empty")
         q = _question_for(bank, question, role=role, level=level, type_=type_)
-        llm = None if no_llm else engines.load_llm(settings)
+        llm = None if no_llm else scoring_view(engines.load_llm(settings))
         result = score_answer(q, answer, llm=llm, instruction_tuned=_instruction_tuned(settings))
         if as_json:
             sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -934,7 +940,7 @@ def score(
     store = _open_store(db)
     try:
         record = store.get_session(session_id)
-        llm = None if no_llm else engines.load_llm(settings)
+        llm = None if no_llm else scoring_view(engines.load_llm(settings))
         for turn in record.turns:
             if not turn.answer_text.strip():
                 continue

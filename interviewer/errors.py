@@ -17,6 +17,11 @@ class ModelError(InterviewerError):
     """A model is missing, truncated or fails to load."""
 
 
+class LLMPreempted(ModelError):
+    """A background call (scoring) gave way to a foreground one (the interviewer's reply), or
+    was cancelled; the caller retries later or falls back to rules."""
+
+
 class ModelNotFoundError(ModelError):
     """No model file or folder where one was expected."""
 

@@ -26,6 +26,7 @@ from interviewer.store import Store, TurnRecord
 #: How long ``finish`` waits for the last answers' scores before giving up on them (they can be
 #: computed later with ``interviewer score SESSION_ID``).
 SCORING_DRAIN_S = 180.0
+INTERRUPTED_DRAIN_S = 3.0
 
 
 def build_spec(bank: Bank, spec_file: Path | None, flags: Mapping[str, Any]) -> InterviewSpec:
@@ -96,9 +97,13 @@ class Interview:
         summary: dict[str, Any] | None = None,
         scoring_timeout: float = SCORING_DRAIN_S,
     ) -> None:
-        """Store the final state; first wait for the scores of the answers still queued."""
+        """Store the final state; first wait for the scores of the answers still queued.
+
+        After Ctrl-C the wait is short: the user asked to stop, and an unscored answer is
+        scored by the rules when its report is made (or later by ``interviewer score``)."""
         if self.scoring is not None:
-            if not self.scoring.close(scoring_timeout):
+            wait = min(scoring_timeout, INTERRUPTED_DRAIN_S) if interrupted else scoring_timeout
+            if not self.scoring.close(wait):
                 self.store.add_event(
                     self.session_id,
                     "scoring_incomplete",

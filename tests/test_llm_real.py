@@ -125,3 +125,64 @@ def test_grammar_schema_turns_small_int_ranges_into_enums() -> None:
     out = grammar_schema(FOLLOW_UP_SCHEMA)
     assert out["properties"]["score"] == {"enum": [1, 2, 3, 4, 5]}
     assert out["properties"]["follow_up"] == FOLLOW_UP_SCHEMA["properties"]["follow_up"]
+
+
+_NOTE_SCHEMA = {
+    "type": "object",
+    "properties": {"note": {"type": "string", "maxLength": 400}, "score": {"type": "integer"}},
+    "required": ["note", "score"],
+}
+_NOTE_PROMPT = "Write a long note about the history of databases as JSON.\n"
+
+
+def test_background_json_is_the_same_whatever_ran_before(real_llm) -> None:  # type: ignore[no-untyped-def]
+    first = real_llm.complete_json_background(_NOTE_PROMPT, _NOTE_SCHEMA, max_tokens=60)
+    # the context now holds the same prompt: a cached prefix must not change the result
+    again = real_llm.complete_json_background(_NOTE_PROMPT, _NOTE_SCHEMA, max_tokens=60)
+    "".join(real_llm.stream("Write a long note about cats", max_tokens=4))
+    after_other = real_llm.complete_json_background(_NOTE_PROMPT, _NOTE_SCHEMA, max_tokens=60)
+    assert first == again == after_other
+
+
+def test_background_json_gives_way_to_a_reply(real_llm) -> None:  # type: ignore[no-untyped-def]
+    from interviewer.errors import LLMPreempted, ModelError
+
+    outcome: list[object] = []
+
+    def background() -> None:
+        try:
+            outcome.append(
+                real_llm.complete_json_background(_NOTE_PROMPT, _NOTE_SCHEMA, max_tokens=300)
+            )
+        except ModelError as exc:
+            outcome.append(exc)
+
+    th = threading.Thread(target=background)
+    th.start()
+    while not real_llm._lock.locked():  # the background call holds the model
+        th.join(0.005)
+    reply = "".join(real_llm.stream("The capital of France is", max_tokens=4))
+    th.join(30)
+    assert reply.strip()
+    assert len(outcome) == 1 and isinstance(outcome[0], LLMPreempted)
+
+
+def test_background_json_cancelled_and_reply_cancelled_while_waiting(real_llm) -> None:  # type: ignore[no-untyped-def]
+    from interviewer.errors import LLMPreempted
+
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(LLMPreempted):
+        real_llm.complete_json_background(_NOTE_PROMPT, _NOTE_SCHEMA, cancel=cancel)
+    # a reply waiting for a busy model gives up when its stop event is set
+    stop = threading.Event()
+    real_llm._lock.acquire()
+    try:
+        th = threading.Thread(target=lambda: list(real_llm.stream("Hi", stop_event=stop)))
+        th.start()
+        stop.set()
+        th.join(5)
+        assert not th.is_alive()
+    finally:
+        real_llm._lock.release()
+    assert real_llm.last_result.stopped is True

@@ -206,3 +206,59 @@ def test_sequential_baseline_runs_the_same_interview() -> None:
     assert runner.speaker.cache_hits == 0
     for ex in runner.transcript()["latency"]["exchanges"]:
         assert None not in ex.values()
+
+
+def test_join_text_drops_words_repeated_across_a_pause() -> None:
+    from interviewer.pipeline.transcriber import join_text
+
+    assert join_text("Sure.", "Sure. At my last job,") == "Sure. At my last job,"
+    assert join_text("I led the project", "the project and we saved") == (
+        "I led the project and we saved"
+    )
+    assert join_text("", "Hello there.") == "Hello there."
+    assert join_text("We shipped.", "Then we grew.") == "We shipped. Then we grew."
+
+
+def test_partial_in_flight_across_a_commit_is_not_doubled() -> None:
+    """A partial picked before a pause is committed covers the committed words too."""
+    import time
+
+    from interviewer.pipeline.transcriber import StreamingTranscriber
+    from interviewer.types import Transcript
+
+    gate = threading.Event()
+    picked = threading.Event()
+
+    class GatedSTT:
+        model_id = "gated"
+
+        def transcribe(self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None):  # type: ignore[no-untyped-def]
+            seconds = len(audio) / 16_000
+            if seconds > 1.0 and not word_timestamps:
+                picked.set()
+                gate.wait(5)
+            text = "one two three four." if seconds <= 0.6 else "one two three four. five six"
+            return Transcript(text=text, segments=(), duration=seconds)
+
+    partials: list[str] = []
+    tr = StreamingTranscriber(GatedSTT(), time.monotonic, on_partial=partials.append)
+    tr.start()
+    try:
+        frame = np.full(512, 0.1, dtype=np.float32)
+        tr.begin([], [])
+        for _ in range(16):  # 0.51 s of speech, then a pause
+            tr.append(frame, 0.9)
+        tr.request_final(1)
+        assert tr.final_for(1, 5).text == "one two three four."  # type: ignore[union-attr]
+        for _ in range(24):  # the speech goes on: a partial is picked and held
+            tr.append(frame, 0.9)
+        assert picked.wait(5)
+        tr.resume(1, pause_s=0.5)  # the pause is committed while the partial runs
+        gate.set()
+        deadline = time.monotonic() + 5
+        while not partials and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert partials == ["one two three four. five six"]
+    finally:
+        gate.set()
+        tr.stop()

@@ -100,6 +100,7 @@ class RawLLM:
     def __init__(self, *replies: Any) -> None:
         self._replies = list(replies)
         self.prompts: list[Any] = []
+        self.schemas: list[Any] = []
 
     def stream(self, prompt: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
@@ -114,6 +115,7 @@ class RawLLM:
         seed: int = 0,
     ) -> Any:
         self.prompts.append((prompt, temperature, seed))
+        self.schemas.append(dict(schema))
         reply = self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
         if isinstance(reply, Exception):
             raise reply
@@ -236,7 +238,8 @@ def test_fake_quotes_are_dropped_and_real_ones_kept() -> None:
     answer = ANSWERS[q.id][1]
     real = "  THE p-value is   the probability "  # case and spacing differ from the answer
     verdict = _verdict(q, 4, [real, "the candidate clearly deserves top marks"])
-    result = score_answer(q, answer, llm=FakeLLM(json_replies=[verdict]))
+    # quotes are asked of instruction-tuned models
+    result = score_answer(q, answer, llm=FakeLLM(json_replies=[verdict]), instruction_tuned=True)
     _assert_valid(result, q, answer)
     for c in result.criteria:
         assert c.llm == 4
@@ -549,3 +552,19 @@ def test_delivery_appears_in_score_json() -> None:
     data = score_answer(q, answer, words=words).to_json()
     assert data["delivery"]["word_count"] == len(answer.split())
     assert score_answer(q, answer).to_json()["delivery"] is None
+
+
+def test_a_base_model_is_asked_for_scores_only() -> None:
+    q = _q("beh.conflict.teammate")
+    names = [c.name for c in q.rubric.criteria]
+    base, tuned = RawLLM(_verdict(q, 3)), RawLLM(_verdict(q, 3))
+    score_answer(q, ANSWERS[q.id][0], llm=base)
+    score_answer(q, ANSWERS[q.id][0], llm=tuned, instruction_tuned=True)
+    assert rubric_schema(names, quotes=False)["properties"][names[0]]["required"] == ["score"]
+    assert base.schemas[0] == rubric_schema(names, quotes=False)
+    assert tuned.schemas[0] == rubric_schema(names)
+    # an unquoted verdict above the rules is capped: it cannot lift a weak answer far
+    weak = "It went fine."
+    lifted = score_answer(q, weak, llm=RawLLM({n: {"score": 5} for n in names}))
+    plain = score_answer(q, weak)
+    assert lifted.overall - plain.overall <= 0.5

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interviewer.errors import ModelError
+from interviewer.errors import LLMPreempted, ModelError
 from interviewer.types import ChatMessage, LLMResult
 
 # Used when a GGUF carries no chat template (many base models): plain turn markers, and the
@@ -76,7 +77,13 @@ def _quiet_llama_logs(llama_cpp: Any) -> None:
 
 
 class LlamaLLM:
-    """One llama.cpp context. Calls are serialised by a lock (a context is not thread-safe)."""
+    """One llama.cpp context. Calls are serialised by a lock (a context is not thread-safe).
+
+    Two priorities share it: foreground calls (``stream``, ``complete_json``: the interviewer's
+    reply) and background ones (``complete_json_background``: scoring). A background call waits
+    while a foreground one waits or runs, and gives way between tokens as soon as one asks, so
+    scoring never holds up the conversation.
+    """
 
     def __init__(
         self,
@@ -110,8 +117,15 @@ class LlamaLLM:
                 "the GGUF file may be truncated: download it again"
             ) from exc
         self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        # Background work (scoring) runs beside the audio pipeline: with every core it slows
+        # speech recognition and synthesis, and ggml's spinning threads crawl when the cores are
+        # oversubscribed. Half the cores keeps both moving.
+        self.background_threads = max(1, n_threads // 2)
         self.json_repeat_penalty = 1.3
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._fg_waiting = 0
         self._last: LLMResult | None = None
         self._formatter = self._make_formatter()
 
@@ -180,7 +194,10 @@ class LlamaLLM:
         stop_event: threading.Event | None = None,
         seed: int = 0,
     ) -> Iterator[str]:
-        with self._lock:
+        if not self._acquire_foreground(stop_event):
+            self._last = LLMResult(text="", prompt_tokens=0, completion_tokens=0, stopped=True)
+            return
+        try:
             tokens, template_stops = self.tokens_for(prompt)
             self._check_fits(tokens, max_tokens)
             reused = self._reused_prefix(tokens)
@@ -217,6 +234,8 @@ class LlamaLLM:
                     reused_prompt_tokens=reused,
                     stopped=stopped,
                 )
+        finally:
+            self._lock.release()
 
     def complete_json(
         self,
@@ -227,11 +246,9 @@ class LlamaLLM:
         temperature: float = 0.0,
         seed: int = 0,
     ) -> dict[str, Any]:
-        import jsonschema
-        from llama_cpp import LlamaGrammar
-
-        grammar = LlamaGrammar.from_json_schema(json.dumps(grammar_schema(schema)), verbose=False)
-        with self._lock:
+        grammar = self._grammar(schema)
+        self._acquire_foreground(None)
+        try:
             tokens, _ = self.tokens_for(prompt)
             self._check_fits(tokens, max_tokens)
             reused = self._reused_prefix(tokens)
@@ -254,6 +271,103 @@ class LlamaLLM:
                 completion_tokens=int(usage.get("completion_tokens", 0)),
                 reused_prompt_tokens=reused,
             )
+        finally:
+            self._lock.release()
+        return self._parse_json(text, schema, max_tokens)
+
+    def complete_json_background(
+        self,
+        prompt: str | Sequence[ChatMessage],
+        schema: Mapping[str, Any],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int = 0,
+        cancel: threading.Event | None = None,
+    ) -> dict[str, Any]:
+        """``complete_json`` at background priority: raises :class:`LLMPreempted` when a
+        foreground call asks for the model (or ``cancel`` is set) before it is done.
+
+        The prompt is always evaluated from an empty context: reusing a cached prefix changes
+        the logits in the last bits, enough to flip a greedy token, and a score must not depend
+        on what the model was asked before. (Scoring prompts share little with the replies'
+        prompts, so little cache is lost.)
+        """
+        grammar = self._grammar(schema)
+        self._acquire_background(cancel)
+        pieces: list[str] = []
+        try:
+            self._llm.reset()
+            self._set_threads(self.background_threads)
+            tokens, _ = self.tokens_for(prompt)
+            self._check_fits(tokens, max_tokens)
+            reused = self._reused_prefix(tokens)
+            gen = self._llm.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                grammar=grammar,
+                seed=seed,
+                repeat_penalty=self.json_repeat_penalty,
+                stream=True,
+            )
+            try:
+                for chunk in gen:
+                    pieces.append(chunk["choices"][0]["text"])  # type: ignore[index]
+                    if self._fg_waiting or (cancel is not None and cancel.is_set()):
+                        raise LLMPreempted(f"{self.model_id}: background call gave way")
+            finally:
+                gen.close()  # type: ignore[union-attr]
+            self._last = LLMResult(
+                text="".join(pieces),
+                prompt_tokens=len(tokens),
+                completion_tokens=len(pieces),
+                reused_prompt_tokens=reused,
+            )
+        finally:
+            self._set_threads(self.n_threads)
+            self._lock.release()
+        return self._parse_json("".join(pieces), schema, max_tokens)
+
+    def _set_threads(self, n: int) -> None:
+        ctx = getattr(self._llm, "_ctx", None)
+        if ctx is not None and hasattr(ctx, "set_n_threads"):
+            ctx.set_n_threads(n, n)
+
+    # ------------------------------------------------------------------ priorities
+
+    def _acquire_foreground(self, stop_event: threading.Event | None) -> bool:
+        """Take the context, announcing the wait so a background call gives way; False if
+        ``stop_event`` is set first (the reply was cancelled while waiting)."""
+        with self._count_lock:
+            self._fg_waiting += 1
+        try:
+            while not self._lock.acquire(timeout=0.02):
+                if stop_event is not None and stop_event.is_set():
+                    return False
+            return True
+        finally:
+            with self._count_lock:
+                self._fg_waiting -= 1
+
+    def _acquire_background(self, cancel: threading.Event | None) -> None:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise LLMPreempted(f"{self.model_id}: background call cancelled")
+            if not self._fg_waiting and self._lock.acquire(timeout=0.02):
+                if not self._fg_waiting:
+                    return
+                self._lock.release()  # a foreground call arrived meanwhile
+            time.sleep(0.02)
+
+    def _grammar(self, schema: Mapping[str, Any]) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        return LlamaGrammar.from_json_schema(json.dumps(grammar_schema(schema)), verbose=False)
+
+    def _parse_json(self, text: str, schema: Mapping[str, Any], max_tokens: int) -> dict[str, Any]:
+        import jsonschema
+
         try:
             value = json.loads(text, strict=False)
         except json.JSONDecodeError as exc:

@@ -28,6 +28,24 @@ from interviewer.engines.base import STT
 from interviewer.types import SAMPLE_RATE, AudioArray, Word
 
 
+def _norm(word: str) -> str:
+    return word.strip(".,!?;:\"'()…-").lower()
+
+
+def join_text(committed: str, new: str, max_overlap: int = 3) -> str:
+    """``committed`` + ``new``, minus words ``new`` repeats from the end of ``committed``.
+
+    The audio of a word cut by a pause can reach past the pause's first silent block, and
+    Whisper then hears the word again at the start of the next piece ("Sure. Sure. At my").
+    """
+    old_words, new_words = committed.split(), new.split()
+    for k in range(min(max_overlap, len(old_words), len(new_words)), 0, -1):
+        if [_norm(w) for w in old_words[-k:]] == [_norm(w) for w in new_words[:k]]:
+            new_words = new_words[k:]
+            break
+    return " ".join([*old_words, *new_words])
+
+
 @dataclass
 class FinalText:
     pause_id: int
@@ -274,6 +292,10 @@ class StreamingTranscriber:
                 assert job is not None
                 kind, pause_id, upto = job
                 epoch = self._utt.epoch
+                # The text this job's audio follows. A pause committed while the job runs moves
+                # both the committed text and the audio start; joining the result to the new
+                # text would repeat the newly committed words.
+                before = " ".join(self._utt.committed_text)
                 if kind == "words":
                     wj = self._word_jobs.popleft()
                     epoch, audio, offset = wj.epoch, wj.audio, wj.offset
@@ -301,7 +323,7 @@ class StreamingTranscriber:
                 if epoch != self._utt.epoch:
                     continue  # a new utterance began meanwhile
                 u = self._utt
-                text = " ".join([*u.committed_text, result.text]).strip()
+                text = join_text(before, result.text).strip()
                 if kind == "commit":
                     u.committed_text = [text] if text else []
                     self._drop_until_locked(upto)

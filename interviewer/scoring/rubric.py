@@ -59,19 +59,20 @@ class RubricJudgement:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-def rubric_schema(criteria: Sequence[str]) -> dict[str, Any]:
-    """The JSON schema of a verdict over ``criteria`` (one object per criterion)."""
+def rubric_schema(criteria: Sequence[str], *, quotes: bool = True) -> dict[str, Any]:
+    """The JSON schema of a verdict over ``criteria`` (one object per criterion); without
+    ``quotes`` a score per criterion only."""
+    props: dict[str, Any] = {"score": {"type": "integer", "minimum": 1, "maximum": 5}}
+    if quotes:
+        props["quotes"] = {
+            "type": "array",
+            "items": {"type": "string", "maxLength": MAX_QUOTE_CHARS},
+            "maxItems": MAX_QUOTES,
+        }
     entry = {
         "type": "object",
-        "properties": {
-            "score": {"type": "integer", "minimum": 1, "maximum": 5},
-            "quotes": {
-                "type": "array",
-                "items": {"type": "string", "maxLength": MAX_QUOTE_CHARS},
-                "maxItems": MAX_QUOTES,
-            },
-        },
-        "required": ["score", "quotes"],
+        "properties": props,
+        "required": list(props),
         "additionalProperties": False,
     }
     return {
@@ -170,15 +171,28 @@ def judge(
     exclude: Sequence[tuple[int, int]] = (),
     seed: int = 0,
     max_tokens: int | None = None,
+    quotes: bool | None = None,
 ) -> RubricJudgement:
-    """Ask ``llm`` for a rubric verdict on ``answer``; ModelError if it fails or is invalid."""
+    """Ask ``llm`` for a rubric verdict on ``answer``; ModelError if it fails or is invalid.
+
+    ``quotes`` (default: only for an instruction-tuned model) asks for supporting quotes too.
+    A small base model's quotes are almost never verbatim, and they are most of the tokens:
+    without them a verdict costs about a sixth of the time on a CPU. Its unquoted scores can
+    then pull a criterion down but barely up (see the scorer's cap on unsupported scores).
+    """
     names = [c.name for c in question.rubric.criteria]
+    with_quotes = instruction_tuned if quotes is None else quotes
     prompt: str | list[ChatMessage] = (
         rubric_messages(question, answer) if instruction_tuned else rubric_prompt(question, answer)
     )
     # About 20 tokens of structure per criterion plus two quotes of up to ~40 tokens each.
-    budget = max_tokens if max_tokens is not None else 40 + 100 * len(names)
+    per_criterion = 100 if with_quotes else 16
+    budget = max_tokens if max_tokens is not None else 40 + per_criterion * len(names)
     value = llm.complete_json(
-        prompt, rubric_schema(names), max_tokens=budget, temperature=0.0, seed=seed
+        prompt,
+        rubric_schema(names, quotes=with_quotes),
+        max_tokens=budget,
+        temperature=0.0,
+        seed=seed,
     )
     return parse_judgement(value, names, answer, exclude=exclude)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interviewer.engines.base import LLM
-from interviewer.errors import ModelError
+from interviewer.errors import LLMPreempted, ModelError
 from interviewer.interview.bank import Criterion, Question
 from interviewer.interview.followup import content_words, topic_phrase
 from interviewer.interview.followup import words as tokenize
@@ -254,6 +254,8 @@ def score_answer(
                 seed=seed,
             )
             llm_note = None
+        except LLMPreempted:
+            raise  # the caller (the scoring worker) retries once the model is free
         except ModelError as exc:
             llm_note = f"model verdict rejected: {exc}"
     weight = LLM_WEIGHT_INSTRUCT if instruction_tuned else LLM_WEIGHT_BASE

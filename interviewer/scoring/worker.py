@@ -4,6 +4,11 @@ The interview stores each answer as soon as the interviewer's reply starts; the 
 scores it while the conversation goes on and writes the result onto the same turn, so the report
 is ready within seconds of the last answer. A failure to score one answer is recorded as an event
 and never reaches the conversation.
+
+The LLM is shared with the interviewer's replies. The worker uses it at background priority
+(``complete_json_background`` where the engine has it): it waits while a reply is being
+composed and gives way mid-generation when one starts, then tries again; on shutdown the
+in-flight judgement is cancelled and the answer is scored by the rules alone.
 """
 
 from __future__ import annotations
@@ -17,11 +22,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interviewer.engines.base import LLM
+from interviewer.errors import LLMPreempted
 from interviewer.interview.bank import Question
 from interviewer.scoring.scorer import score_answer
 from interviewer.types import Word
 
 log = logging.getLogger(__name__)
+
+#: Times one judgement may give way to the interviewer before the answer is scored by rules.
+MAX_PREEMPTIONS = 20
+#: How long ``close`` waits for the rules-only rest after cancelling the model's judgement.
+CANCEL_GRACE_S = 5.0
+
+
+def scoring_view(llm: LLM | None, cancel: threading.Event | None = None) -> Any:
+    """The LLM as the scorer should use it: background priority and a fresh context (so the
+    same answer gets the same score whatever ran before) where the engine supports it."""
+    if llm is None or not hasattr(llm, "complete_json_background"):
+        return llm
+    return _Background(llm, cancel or threading.Event())
+
+
+class _Background:
+    """The scorer's view of the LLM: JSON calls at background priority, cancellable."""
+
+    def __init__(self, llm: Any, cancel: threading.Event) -> None:
+        self._llm = llm
+        self._cancel = cancel
+        self.model_id = llm.model_id
+
+    def complete_json(self, prompt: Any, schema: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._llm.complete_json_background(prompt, schema, cancel=self._cancel, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,9 @@ class ScoringWorker:
         self._instruction_tuned = instruction_tuned
         self._seed = seed
         self._on_error = on_error
+        self._cancel = threading.Event()
+        self._judge: Any = scoring_view(llm, self._cancel)
+        self.preemptions = 0
         self._jobs: queue.Queue[ScoringJob | None] = queue.Queue()
         self._idle = threading.Condition()
         self._pending = 0
@@ -110,8 +144,13 @@ class ScoringWorker:
         return True
 
     def close(self, timeout: float | None = None) -> bool:
-        """Finish the queued jobs (up to ``timeout``) and stop the thread."""
+        """Finish the queued jobs (up to ``timeout``) and stop the thread. Past ``timeout`` the
+        model's judgement is cancelled and what is left is scored by the rules (quickly);
+        False if even that did not finish."""
         done = self.drain(timeout)
+        if not done:
+            self._cancel.set()
+            done = self.drain(CANCEL_GRACE_S)
         self._closed = True
         self._jobs.put(None)
         self._thread.join(timeout=0 if not done else 5)
@@ -123,14 +162,7 @@ class ScoringWorker:
             if job is None:
                 return
             try:
-                result = score_answer(
-                    job.question,
-                    job.answer_text,
-                    words=words_from_dicts(job.words) if job.words else None,
-                    llm=self._llm,
-                    instruction_tuned=self._instruction_tuned,
-                    seed=self._seed,
-                )
+                result = self._score(job)
                 self._store_result(job.idx, result.to_json())
                 self.scored.append(job.idx)
                 self.delays.append(time.monotonic() - job.submitted_at)
@@ -147,3 +179,21 @@ class ScoringWorker:
                 with self._idle:
                     self._pending -= 1
                     self._idle.notify_all()
+
+    def _score(self, job: ScoringJob) -> Any:
+        words = words_from_dicts(job.words) if job.words else None
+        for _ in range(MAX_PREEMPTIONS):
+            if self._judge is None or self._cancel.is_set():
+                break
+            try:
+                return score_answer(
+                    job.question,
+                    job.answer_text,
+                    words=words,
+                    llm=self._judge,
+                    instruction_tuned=self._instruction_tuned,
+                    seed=self._seed,
+                )
+            except LLMPreempted:
+                self.preemptions += 1  # the next try waits until the reply is composed
+        return score_answer(job.question, job.answer_text, words=words, seed=self._seed)
