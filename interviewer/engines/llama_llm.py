@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -249,28 +249,7 @@ class LlamaLLM:
         grammar = self._grammar(schema)
         self._acquire_foreground(None)
         try:
-            tokens, _ = self.tokens_for(prompt)
-            self._check_fits(tokens, max_tokens)
-            reused = self._reused_prefix(tokens)
-            out = self._llm.create_completion(
-                tokens,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                grammar=grammar,
-                seed=seed,
-                # Small models fall into loops ("1000000...") that fill a string up to its
-                # maxLength and use up the budget before the JSON closes; a repeat penalty
-                # breaks those loops, and the grammar still holds the structure.
-                repeat_penalty=self.json_repeat_penalty,
-            )
-            text = out["choices"][0]["text"]  # type: ignore[index]
-            usage = out.get("usage", {})  # type: ignore[union-attr]
-            self._last = LLMResult(
-                text=text,
-                prompt_tokens=len(tokens),
-                completion_tokens=int(usage.get("completion_tokens", 0)),
-                reused_prompt_tokens=reused,
-            )
+            text = self._json_locked(prompt, grammar, max_tokens, temperature, seed, None)
         finally:
             self._lock.release()
         return self._parse_json(text, schema, max_tokens)
@@ -295,46 +274,67 @@ class LlamaLLM:
         """
         grammar = self._grammar(schema)
         self._acquire_background(cancel)
-        pieces: list[str] = []
         try:
             self._llm.reset()
             self._set_threads(self.background_threads)
-            tokens, _ = self.tokens_for(prompt)
-            self._check_fits(tokens, max_tokens)
-            reused = self._reused_prefix(tokens)
-            gen = self._llm.create_completion(
-                tokens,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                grammar=grammar,
-                seed=seed,
-                repeat_penalty=self.json_repeat_penalty,
-                stream=True,
-            )
-            try:
-                for chunk in gen:
-                    pieces.append(chunk["choices"][0]["text"])  # type: ignore[index]
-                    if self._fg_waiting or (cancel is not None and cancel.is_set()):
-                        raise LLMPreempted(f"{self.model_id}: background call gave way")
-            finally:
-                gen.close()  # type: ignore[union-attr]
-            self._last = LLMResult(
-                text="".join(pieces),
-                prompt_tokens=len(tokens),
-                completion_tokens=len(pieces),
-                reused_prompt_tokens=reused,
-            )
+
+            def give_way() -> bool:
+                return bool(self._fg_waiting) or (cancel is not None and cancel.is_set())
+
+            text = self._json_locked(prompt, grammar, max_tokens, temperature, seed, give_way)
         finally:
             self._set_threads(self.n_threads)
             self._lock.release()
-        return self._parse_json("".join(pieces), schema, max_tokens)
+        return self._parse_json(text, schema, max_tokens)
+
+    def _json_locked(
+        self,
+        prompt: str | Sequence[ChatMessage],
+        grammar: Any,
+        max_tokens: int,
+        temperature: float,
+        seed: int,
+        give_way: Callable[[], bool] | None,
+    ) -> str:
+        """Generate under ``grammar`` (the caller holds the lock); ``give_way`` is asked after
+        every token and ends the call with :class:`LLMPreempted`."""
+        tokens, _ = self.tokens_for(prompt)
+        self._check_fits(tokens, max_tokens)
+        reused = self._reused_prefix(tokens)
+        pieces: list[str] = []
+        gen = self._llm.create_completion(
+            tokens,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            grammar=grammar,
+            seed=seed,
+            # Small models fall into loops ("1000000...") that fill a string up to its
+            # maxLength and use up the budget before the JSON closes; a repeat penalty breaks
+            # those loops, and the grammar still holds the structure.
+            repeat_penalty=self.json_repeat_penalty,
+            stream=True,
+        )
+        try:
+            for chunk in gen:
+                pieces.append(chunk["choices"][0]["text"])  # type: ignore[index]
+                if give_way is not None and give_way():
+                    raise LLMPreempted(f"{self.model_id}: background call gave way")
+        finally:
+            gen.close()  # type: ignore[union-attr]
+        self._last = LLMResult(
+            text="".join(pieces),
+            prompt_tokens=len(tokens),
+            completion_tokens=len(pieces),
+            reused_prompt_tokens=reused,
+        )
+        return self._last.text
+
+    # ------------------------------------------------------------------ priorities
 
     def _set_threads(self, n: int) -> None:
         ctx = getattr(self._llm, "_ctx", None)
         if ctx is not None and hasattr(ctx, "set_n_threads"):
             ctx.set_n_threads(n, n)
-
-    # ------------------------------------------------------------------ priorities
 
     def _acquire_foreground(self, stop_event: threading.Event | None) -> bool:
         """Take the context, announcing the wait so a background call gives way; False if

@@ -685,6 +685,55 @@ class Store:
 
         return self._write(run)
 
+    # --- benchmark runs -------------------------------------------------------------------
+
+    def add_bench_run(
+        self,
+        results: dict[str, Any],
+        *,
+        label: str = "",
+        quick: bool = False,
+        out_dir: str | None = None,
+        wall_s: float | None = None,
+    ) -> str:
+        """Store one ``interviewer bench`` results document; return the run's id (12 hex)."""
+        sections = list(results.get("sections", []))
+        machine = results.get("machine", {})
+
+        def run(con: Con) -> str:
+            while True:
+                rid = secrets.token_hex(6)
+                if not con.execute("SELECT 1 FROM bench_runs WHERE id = ?", [rid]).fetchone():
+                    break
+            con.execute(
+                f"INSERT INTO bench_runs ({_BENCH_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rid, _now(), label, quick, _dumps(sections), _dumps(machine), _dumps(results),
+                 out_dir, wall_s],
+            )  # fmt: skip
+            return rid
+
+        return self._write(run)
+
+    def list_bench_runs(self, limit: int = 50) -> list[BenchRunRecord]:
+        """Benchmark runs newest first (``results`` included: compare needs it)."""
+        with self._read() as con:
+            rows = con.execute(
+                f"SELECT {_BENCH_COLS} FROM bench_runs ORDER BY created_at DESC, id LIMIT ?",
+                [limit],
+            ).fetchall()
+        return [_bench_run(r) for r in rows]
+
+    def get_bench_run(self, run_id: str) -> BenchRunRecord:
+        """One benchmark run by id or unique prefix (at least 4 characters)."""
+        with self._read() as con:
+            rid = _resolve_bench(con, run_id)
+            row = con.execute(
+                f"SELECT {_BENCH_COLS} FROM bench_runs WHERE id = ?", [rid]
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"no benchmark run {run_id}; see `interviewer bench list`")
+        return _bench_run(row)
+
 
 # Sessions this process created or resumed: the only 'running' rows with our pid that are live.
 _owned: set[str] = set()
@@ -752,3 +801,55 @@ def _export_csv(record: SessionRecord) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+# --- benchmark runs -------------------------------------------------------------------------
+
+_BENCH_COLS = "id, created_at, label, quick, sections, machine, results, out_dir, wall_s"
+
+
+@dataclass
+class BenchRunRecord:
+    """One stored ``interviewer bench`` run; ``results`` is its whole results.json document."""
+
+    id: str
+    created_at: datetime
+    label: str
+    quick: bool
+    sections: list[str]
+    machine: dict[str, Any]
+    results: dict[str, Any]
+    out_dir: str | None
+    wall_s: float | None
+
+
+def _bench_run(row: tuple[Any, ...]) -> BenchRunRecord:
+    created = _aware(row[1])
+    assert created is not None
+    return BenchRunRecord(
+        id=row[0],
+        created_at=created,
+        label=row[2],
+        quick=bool(row[3]),
+        sections=_loads(row[4]),
+        machine=_loads(row[5]),
+        results=_loads(row[6]),
+        out_dir=row[7],
+        wall_s=row[8],
+    )
+
+
+def _resolve_bench(con: Con, run_id: str) -> str:
+    """The full id for ``run_id`` or a unique prefix of one (at least 4 characters)."""
+    if con.execute("SELECT 1 FROM bench_runs WHERE id = ?", [run_id]).fetchone():
+        return run_id
+    if len(run_id) >= _MIN_PREFIX:
+        rows = con.execute(
+            "SELECT id FROM bench_runs WHERE starts_with(id, ?) ORDER BY id LIMIT 5", [run_id]
+        ).fetchall()
+        if len(rows) == 1:
+            return str(rows[0][0])
+        if rows:
+            ids = ", ".join(r[0] for r in rows)
+            raise StoreError(f"benchmark run id {run_id} is ambiguous ({ids}); give more of it")
+    raise StoreError(f"no benchmark run {run_id}; see `interviewer bench list`")

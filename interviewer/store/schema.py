@@ -60,7 +60,23 @@ CREATE TABLE events (
 # from a live one (see Store.mark_interrupted_sessions).
 _V2 = "ALTER TABLE sessions ADD COLUMN owner_pid INTEGER;"
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+# Benchmark runs (`interviewer bench`): the whole results.json is kept, so any two runs can be
+# compared later; machine and label are split out for listing.
+_V3 = """
+CREATE TABLE bench_runs (
+    id         VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    label      VARCHAR NOT NULL DEFAULT '',
+    quick      BOOLEAN NOT NULL,
+    sections   JSON NOT NULL,
+    machine    JSON NOT NULL,
+    results    JSON NOT NULL,
+    out_dir    VARCHAR,
+    wall_s     DOUBLE
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code writes.
 LATEST = len(MIGRATIONS)
