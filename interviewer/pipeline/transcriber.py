@@ -296,6 +296,7 @@ class StreamingTranscriber:
                 # both the committed text and the audio start; joining the result to the new
                 # text would repeat the newly committed words.
                 before = " ".join(self._utt.committed_text)
+                base = self._utt.base
                 if kind == "words":
                     wj = self._word_jobs.popleft()
                     epoch, audio, offset = wj.epoch, wj.audio, wj.offset
@@ -325,6 +326,10 @@ class StreamingTranscriber:
                 u = self._utt
                 text = join_text(before, result.text).strip()
                 if kind == "commit":
+                    if u.base != base:
+                        # a pause was committed meanwhile and the audio start moved: this cut
+                        # may fall before it; the next pick decides whether one is still due
+                        continue
                     u.committed_text = [text] if text else []
                     self._drop_until_locked(upto)
                     continue
