@@ -27,8 +27,26 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def _engine_module() -> Any:
     sys.path.insert(0, str(ROOT))
+    # A bare package stands in for interviewer.engines, whose __init__ pulls in the whole
+    # configuration stack; the engine file needs only its activity module from it.
+    import types
+
+    engines_dir = ROOT / "interviewer" / "engines"
+    package = types.ModuleType("interviewer.engines")
+    package.__path__ = [str(engines_dir)]
+    sys.modules["interviewer.engines"] = package
+    package.activity = _load("interviewer.engines.activity", engines_dir / "activity.py")  # type: ignore[attr-defined]
     spec = importlib.util.spec_from_file_location(
         "whisper_stt", ROOT / "interviewer" / "engines" / "whisper_stt.py"
     )

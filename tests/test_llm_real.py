@@ -186,3 +186,27 @@ def test_background_json_cancelled_and_reply_cancelled_while_waiting(real_llm) -
     finally:
         real_llm._lock.release()
     assert real_llm.last_result.stopped is True
+
+
+def test_background_json_waits_while_speech_is_recognised(real_llm) -> None:  # type: ignore[no-untyped-def]
+    from interviewer.engines import activity
+
+    done = threading.Event()
+
+    def background() -> None:
+        from interviewer.errors import ModelError
+
+        try:
+            real_llm.complete_json_background(_NOTE_PROMPT, _NOTE_SCHEMA, max_tokens=20)
+        except ModelError:
+            pass  # 20 tokens may cut the JSON short; the call ran, which is what is tested
+        finally:
+            done.set()
+
+    with activity.foreground():  # an STT call in flight
+        th = threading.Thread(target=background)
+        th.start()
+        assert not done.wait(0.5)
+        assert not real_llm._lock.locked()  # it has not even started the prompt
+    th.join(60)
+    assert done.is_set()

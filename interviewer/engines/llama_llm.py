@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from interviewer.engines import activity
 from interviewer.errors import LLMPreempted, ModelError
 from interviewer.types import ChatMessage, LLMResult
 
@@ -279,7 +280,12 @@ class LlamaLLM:
             self._set_threads(self.background_threads)
 
             def give_way() -> bool:
-                return bool(self._fg_waiting) or (cancel is not None and cancel.is_set())
+                # pause while speech is being recognised; give the model up to a reply
+                while True:
+                    if self._fg_waiting or (cancel is not None and cancel.is_set()):
+                        return True
+                    if activity.wait_idle(0.02):
+                        return False
 
             text = self._json_locked(prompt, grammar, max_tokens, temperature, seed, give_way)
         finally:
@@ -354,6 +360,9 @@ class LlamaLLM:
         while True:
             if cancel is not None and cancel.is_set():
                 raise LLMPreempted(f"{self.model_id}: background call cancelled")
+            # the prompt's evaluation cannot pause: start it when no speech is being recognised
+            if not activity.wait_idle(0.02):
+                continue
             if not self._fg_waiting and self._lock.acquire(timeout=0.02):
                 if not self._fg_waiting:
                     return

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from interviewer.engines import activity
 from interviewer.errors import ModelError
 from interviewer.types import SAMPLE_RATE, AudioArray, Segment, Transcript, Word
 
@@ -81,6 +82,16 @@ class WhisperSTT:
         word_timestamps: bool = True,
         beam_size: int = 1,
         initial_prompt: str | None = None,
+    ) -> Transcript:
+        with activity.foreground():
+            return self._transcribe(audio, word_timestamps, beam_size, initial_prompt)
+
+    def _transcribe(
+        self,
+        audio: AudioArray,
+        word_timestamps: bool,
+        beam_size: int,
+        initial_prompt: str | None,
     ) -> Transcript:
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         duration = len(audio) / SAMPLE_RATE
