@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+#: Hesitation sounds, as Whisper spells them. Delivery metrics count them apart from discourse
+#: fillers ("like", "so"); turn-taking waits longer after one.
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "mm"})
+
 # A sentence ends at . ! ? (or …) followed by space/end, unless the dot belongs to a common
 # abbreviation or a decimal number: splitting "e.g. this" would make Piper pause mid-thought.
 _ABBREVIATIONS = {

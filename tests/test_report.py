@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
+from interviewer.errors import ConfigError
 from interviewer.interview.bank import Question, load_bank
 from interviewer.interview.base import Answer
 from interviewer.interview.spec import InterviewSpec
@@ -381,3 +382,19 @@ def test_report_and_progress_commands(store: Store, tmp_path: Path) -> None:
     assert [s["session_id"] for s in json.loads(res.stdout)["sessions"]] == [sid]
     res = runner.invoke(app, ["report", "ffffffff", "--db", str(db)])
     assert res.exit_code != 0
+
+
+def test_report_to_an_unwritable_path_names_it(store: Store, tmp_path: Path) -> None:
+    sid = _session(store, [("beh.conflict.teammate", STRONG, False)])
+    db = store.path
+    store.close()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    target = blocker / "report.html"  # a folder that is a file
+    res = CliRunner().invoke(app, ["report", sid, "-o", str(target), "--db", str(db)])
+    # a typed error, which the console entry point prints as one line with exit code 2
+    assert isinstance(res.exception, ConfigError), res.output
+    assert str(target) in str(res.exception) and "cannot write" in str(res.exception)
+    # the scores made for the report were stored all the same
+    with Store.open(db) as again:
+        assert again.get_session(sid).turns[0].scores is not None

@@ -76,6 +76,25 @@ class CandidateEnd:
         return np.zeros(BLOCK, dtype=np.float32)
 
 
+def run_clock(
+    stop: threading.Event, period: float, realtime: bool, tick: Callable[[float, float], None]
+) -> None:
+    """Call ``tick(now, lag)`` once per ``period`` until ``stop`` (as fast as possible when not
+    ``realtime``); ``lag`` is how late the tick is."""
+    next_tick = time.monotonic()
+    while not stop.is_set():
+        now = time.monotonic()
+        if realtime and now < next_tick:
+            stop.wait(next_tick - now)
+            continue
+        tick(now, now - next_tick)
+        next_tick += period
+        # A stall (the machine was busy) must not be followed by a burst of catch-up ticks:
+        # a sound card would have dropped those blocks too.
+        if time.monotonic() - next_tick > 0.5:
+            next_tick = time.monotonic()
+
+
 class VirtualDuplexLink:
     """An in-process duplex 'sound card' that connects the interviewer to a simulated candidate.
 
@@ -108,13 +127,9 @@ class VirtualDuplexLink:
 
     def _run(self, on_input: InputCallback) -> None:
         period = self.block / self.sample_rate
-        next_tick = time.monotonic()
-        while not self._stop.is_set():
-            now = time.monotonic()
-            if self.realtime and now < next_tick:
-                self._stop.wait(next_tick - now)
-                continue
-            self.max_lag = max(self.max_lag, now - next_tick)
+
+        def tick(now: float, lag: float) -> None:
+            self.max_lag = max(self.max_lag, lag)
             out = self.playback.read(self.block, now)
             if np.any(out):
                 self.candidate.heard_until = now + period
@@ -124,11 +139,8 @@ class VirtualDuplexLink:
             # the block handed over now is what was "captured" during the last period
             on_input(mic, now)
             self.ticks += 1
-            next_tick += period
-            # A stall (the machine was busy) must not be followed by a burst of catch-up
-            # ticks: a sound card would have dropped those blocks too.
-            if time.monotonic() - next_tick > 0.5:
-                next_tick = time.monotonic()
+
+        run_clock(self._stop, period, self.realtime, tick)
 
     def stop(self) -> None:
         self._stop.set()

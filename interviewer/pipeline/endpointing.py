@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from interviewer.text import HESITATIONS
+
 EventKind = Literal["speech_start", "pause", "resume", "end_of_turn", "timeout", "barge_in"]
 
 # Words after which a speaker usually goes on: a pause here is a thinking pause.
@@ -21,8 +23,6 @@ TRAILING_CONTINUATIONS = {
     "then", "the", "a", "an", "to", "of", "with", "for", "that", "which", "if", "when", "my",
     "our", "we", "i", "is", "was", "were", "are", "also", "actually", "basically", "cause",
 }  # fmt: skip
-# Whisper writes a lone hesitation as a sentence ("Um."); the period does not make it an answer.
-HESITATIONS = {"um", "umm", "uh", "uhm", "erm", "er", "hmm", "mm"}
 
 
 def ends_unfinished(text: str) -> bool:
@@ -33,6 +33,7 @@ def ends_unfinished(text: str) -> bool:
     if t.endswith((",", "-", "—", "...", "…", ":")):
         return True
     words = re.findall(r"[a-z']+", t)
+    # Whisper writes a lone hesitation as a sentence ("Um."): the period does not end it
     if words and words[-1] in HESITATIONS:
         return True
     return bool(words) and words[-1] in TRAILING_CONTINUATIONS and not t.endswith((".", "?", "!"))

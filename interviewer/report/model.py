@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from interviewer.interview.bank import Bank, Question, load_bank
-from interviewer.scoring.delivery import _HESITATIONS, LONG_PAUSE_S, MIN_PROBABILITY
+from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
 from interviewer.scoring.evidence import INSUFFICIENT, locate
 from interviewer.scoring.scorer import score_answer
 from interviewer.scoring.worker import words_from_dicts
 from interviewer.store import SessionRecord, Store, TurnRecord
+from interviewer.text import HESITATIONS
 from interviewer.types import LATENCY_FIELDS
 
 #: Thresholds of the advisory recommendation, on the 1-5 overall score.
@@ -360,7 +361,7 @@ def word_marks(words: Sequence[dict[str, Any]]) -> list[tuple[float, float, str,
         token = w.word.strip().strip(".,!?;:\"'()[]…").lower()
         if w.probability < MIN_PROBABILITY:
             kind = "uncertain"
-        elif token in _HESITATIONS:
+        elif token in HESITATIONS:
             kind = "hesitation"
         else:
             kind = "word"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from interviewer.text import HESITATIONS
 from interviewer.types import Word
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
 MIN_PROBABILITY = 0.4
 LONG_PAUSE_S = 1.0
 
-_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "mm"})
 #: Multi-word hedges are matched as token sequences.
 HEDGES: tuple[tuple[str, ...], ...] = (
     ("i", "think"),
@@ -98,7 +98,7 @@ def delivery_metrics(words: Sequence[Word]) -> Delivery:
         tok = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         prev = tokens[i - 1] if i > 0 else ""
-        if tok in _HESITATIONS and sure[i]:
+        if tok in HESITATIONS and sure[i]:
             hesitations += 1
         elif sure[i] and (
             (tok == "like" and (comma_around(i) or starts_sentence(i)))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from interviewer.audio.duplex import BLOCK, InputCallback
+from interviewer.audio.duplex import BLOCK, InputCallback, run_clock
 from interviewer.audio.playback import PlaybackBuffer
 from interviewer.types import SAMPLE_RATE, AudioArray
 
@@ -113,18 +113,12 @@ class WebSocketDuplex:
         self.ticks += 1
 
     def _run(self, on_input: InputCallback) -> None:
-        period = self.block / self.sample_rate
-        next_tick = time.monotonic()
-        while not self._stop.is_set():
-            now = time.monotonic()
-            if self.realtime and now < next_tick:
-                self._stop.wait(next_tick - now)
-                continue
-            self.tick(on_input, now)
-            next_tick += period
-            # after a stall, no burst of catch-up ticks: a sound card would have dropped them
-            if time.monotonic() - next_tick > 0.5:
-                next_tick = time.monotonic()
+        run_clock(
+            self._stop,
+            self.block / self.sample_rate,
+            self.realtime,
+            lambda now, _lag: self.tick(on_input, now),
+        )
 
     def stop(self) -> None:
         self._stop.set()
