@@ -423,7 +423,12 @@ def demo(
     # behavioral by default: the built-in candidate tells STAR stories (see --script)
     type_: TypeOpt = "behavioral",
     follow_ups: Annotated[int, typer.Option("--follow-ups", min=0, max=3)] = 1,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Repeat a run: the same questions and the same candidate audio."
+        ),
+    ] = None,
     barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
     score: Annotated[
         bool,
@@ -446,7 +451,7 @@ def demo(
     store = _open_store(db)
     try:
         eng = load_engines(
-            settings, progress=lambda m: err.print(f"[dim]{m}[/]"), script=cand_script
+            settings, progress=lambda m: err.print(f"[dim]{m}[/]"), script=cand_script, seed=seed
         )
         interview = new_interview(
             store=store,

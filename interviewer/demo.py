@@ -46,12 +46,23 @@ class Engines:
     load_seconds: dict[str, float]
 
 
-def candidate_voice(settings: Settings, script: CandidateScript | None) -> Any:
+def candidate_voice(
+    settings: Settings, script: CandidateScript | None, seed: int | None = None
+) -> Any:
     """The candidate's Piper voice: the script's ``voice`` (a model name or path), else the
-    interviewer's model, at a different speed and noise so the two are told apart."""
+    interviewer's model, at a different speed and noise so the two are told apart.
+
+    Piper's noise is drawn inside the ONNX graph, from a generator each session seeds when it
+    is built. With ``seed`` the same script renders to the same audio, so a run can be
+    repeated: the answers differ by how they are heard, not by how they were spoken."""
     from dataclasses import replace
 
     from interviewer import engines
+
+    if seed is not None:
+        import onnxruntime
+
+        onnxruntime.set_seed(seed)
 
     voice = script.voice if script is not None else "default"
     speed = CANDIDATE_SPEED * (script.speed if script is not None else 1.0)
@@ -67,6 +78,7 @@ def load_engines(
     with_llm: bool = True,
     progress: Callable[[str], None] = print,
     script: CandidateScript | None = None,
+    seed: int | None = None,
 ) -> Engines:
     from interviewer import engines
 
@@ -82,7 +94,7 @@ def load_engines(
     vad = timed("vad", lambda: engines.load_vad(settings))
     stt = timed("stt", lambda: engines.load_stt(settings))
     tts = timed("tts", lambda: engines.load_tts(settings))
-    cand = timed("candidate voice", lambda: candidate_voice(settings, script))
+    cand = timed("candidate voice", lambda: candidate_voice(settings, script, seed))
     llm = timed("llm", lambda: engines.load_llm(settings)) if with_llm else None
     return Engines(vad, stt, tts, llm, cand, times)
 

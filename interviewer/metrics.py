@@ -67,3 +67,16 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     if not hyp:
         return 1.0
     return float(jiwer.wer(ref, hyp))
+
+
+def corpus_word_error_rate(references: list[str], hypotheses: list[str]) -> float:
+    """Word errors over all pairs divided by all reference words: one long answer weighs more
+    than a short one, and a single slip in a short one cannot dominate."""
+    import jiwer
+
+    if len(references) != len(hypotheses):
+        raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
+    refs = [normalize_text(r) for r in references]
+    if not all(refs):
+        raise ValueError("a reference transcript is empty after normalisation")
+    return float(jiwer.wer(refs, [normalize_text(h) for h in hypotheses]))

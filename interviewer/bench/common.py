@@ -152,7 +152,8 @@ def _default_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
         "stt": lambda: engines.load_stt(settings),
         "llm": lambda: engines.load_llm(settings),
         "tts": lambda: engines.load_tts(settings),
-        "candidate_tts": lambda: candidate_voice(settings, None),
+        # a fixed seed: every run of the benchmark hears the same candidate audio
+        "candidate_tts": lambda: candidate_voice(settings, None, seed=0),
     }
 
 

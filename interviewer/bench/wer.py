@@ -33,7 +33,7 @@ from interviewer.audio.io import load_audio
 from interviewer.bench.common import SHARED_AUDIO, BenchConfig, EngineSet, Progress
 from interviewer.config import Settings
 from interviewer.errors import ConfigError
-from interviewer.metrics import normalize_text
+from interviewer.metrics import corpus_word_error_rate, word_error_rate
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
 from interviewer.pipeline.transcriber import StreamingTranscriber
 from interviewer.types import SAMPLE_RATE, AudioArray, Transcript
@@ -105,16 +105,10 @@ def load_wer_set(path: Path) -> list[WerClip]:
 
 def corpus_wer(references: list[str], hypotheses: list[str]) -> float:
     """Word errors over all clips / reference words over all clips (normalised text)."""
-    import jiwer
-
-    refs = [normalize_text(r) for r in references]
-    hyps = [normalize_text(h) for h in hypotheses]
-    return round(float(jiwer.wer(refs, hyps)), 4)
+    return round(corpus_word_error_rate(references, hypotheses), 4)
 
 
 def clip_wer(reference: str, hypothesis: str) -> float:
-    from interviewer.metrics import word_error_rate
-
     return round(word_error_rate(reference, hypothesis), 4)
 
 
