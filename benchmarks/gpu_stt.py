@@ -95,7 +95,7 @@ def make_clips(folder: Path, out: Path) -> None:
 
 def bench(stt: Any, clips: dict[str, np.ndarray], refs: dict[str, str], repeat: int) -> dict:
     out: dict[str, Any] = {}
-    modes = {
+    modes: dict[str, dict[str, Any]] = {
         "text_short_window": {"word_timestamps": False},
         "text_full_window": {"word_timestamps": False, "initial_prompt": None},
         "words": {"word_timestamps": True},

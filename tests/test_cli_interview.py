@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,10 +22,11 @@ def run(*args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess[
     )  # fmt: skip
 
 
-def sessions(db: Path, home: Path) -> list[dict]:  # type: ignore[type-arg]
+def sessions(db: Path, home: Path) -> list[dict[str, Any]]:
     proc = run("sessions", "list", "--json", "--db", str(db), home=home)
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    rows: list[dict[str, Any]] = json.loads(proc.stdout)
+    return rows
 
 
 GOOD_QUESTION = """\

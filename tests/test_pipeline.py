@@ -16,7 +16,7 @@ import numpy as np
 from interviewer.audio.candidate import RenderedAnswer, SimulatedCandidate
 from interviewer.audio.duplex import VirtualDuplexLink
 from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
-from interviewer.interview.base import Answer
+from interviewer.interview.base import Answer, Brain
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
@@ -38,14 +38,14 @@ FAST = EndpointConfig(silence_s=0.4, filler_silence_s=1.6, no_answer_s=1.5, min_
 
 
 def make_runner(
-    brain,  # type: ignore[no-untyped-def]
+    brain: Brain,
     answers: list[np.ndarray],
     stt_texts: list[str] | Callable[[np.ndarray], str],
     *,
     config: RunnerConfig | None = None,
     tts: FakeTTS | None = None,
     gap_s: float = 0.2,
-):
+) -> tuple[InterviewRunner, SimulatedCandidate, VirtualDuplexLink, list[tuple[str, dict]]]:
     link = VirtualDuplexLink()
     rendered = [RenderedAnswer(a, "") for a in answers]
     candidate = SimulatedCandidate(

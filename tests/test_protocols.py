@@ -86,7 +86,8 @@ def test_llm_protocol(request: pytest.FixtureRequest, kind: str) -> None:
     llm = _engine(request, kind, "llm")
     assert isinstance(llm, LLM)
     pieces = list(llm.stream("Tell me about your last project because", max_tokens=12))
-    assert pieces and "".join(pieces) == llm.last_result.text
+    assert llm.last_result is not None and "".join(pieces) == llm.last_result.text
+    assert pieces
     msgs = [ChatMessage("system", "You are an interviewer."), ChatMessage("user", "Hello.")]
     assert isinstance("".join(llm.stream(msgs, max_tokens=8)), str)
     stop = threading.Event()
@@ -94,13 +95,13 @@ def test_llm_protocol(request: pytest.FixtureRequest, kind: str) -> None:
     for piece in llm.stream("Once upon a time there", max_tokens=100, stop_event=stop):
         got.append(piece)
         stop.set()
-    assert len(got) == 1 and llm.last_result.stopped
+    assert len(got) == 1 and llm.last_result is not None and llm.last_result.stopped
     value = llm.complete_json("Follow-up question as JSON: ", SCHEMA, max_tokens=120)
     jsonschema.validate(value, SCHEMA)
     base = "You are an interviewer. The candidate said:"
     list(llm.stream(base + " one thing", max_tokens=2))
     list(llm.stream(base + " another thing", max_tokens=2))
-    assert llm.last_result.reused_prompt_tokens > 0
+    assert llm.last_result is not None and llm.last_result.reused_prompt_tokens > 0
 
 
 @pytest.mark.parametrize("kind", KINDS)

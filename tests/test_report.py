@@ -168,7 +168,7 @@ def test_interview_scores_answers_not_commands_and_joins_follow_ups(store: Store
         "In the end both teammates agreed and the retro became a monthly habit.",
     ]
     for text in said:
-        record = {
+        exchange = {
             "question": "".join(reply.pieces),
             "question_id": reply.question_id,
             "is_follow_up": reply.is_follow_up,
@@ -176,7 +176,7 @@ def test_interview_scores_answers_not_commands_and_joins_follow_ups(store: Store
             "answer": text,
         }
         reply = machine.on_answer(Answer(text))
-        interview.record_exchange(record)
+        interview.record_exchange(exchange)
         if reply.finished:
             break
     interview.finish(interrupted=False)

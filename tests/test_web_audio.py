@@ -19,6 +19,7 @@ from interviewer.interview.base import Answer, Reply
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+from interviewer.types import AudioArray
 from interviewer.web.duplex import (
     MAX_INPUT_BLOCKS,
     PRIME_BLOCKS,
@@ -31,7 +32,7 @@ SR = 16_000
 FAST = EndpointConfig(silence_s=0.3, filler_silence_s=1.0, no_answer_s=20.0, min_speech_s=0.1)
 
 
-def ramp(n: int, start: int = 0) -> np.ndarray:
+def ramp(n: int, start: int = 0) -> AudioArray:
     """Distinct sample values, so a block's origin is visible after the trip."""
     return ((np.arange(start, start + n) % 20000) / 32768.0).astype(np.float32)
 
