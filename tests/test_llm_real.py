@@ -124,7 +124,8 @@ def test_context_overflow_is_a_clear_error(real_llm) -> None:  # type: ignore[no
 def test_grammar_schema_turns_small_int_ranges_into_enums() -> None:
     out = grammar_schema(FOLLOW_UP_SCHEMA)
     assert out["properties"]["score"] == {"enum": [1, 2, 3, 4, 5]}
-    assert out["properties"]["follow_up"] == FOLLOW_UP_SCHEMA["properties"]["follow_up"]
+    props = FOLLOW_UP_SCHEMA["properties"]
+    assert isinstance(props, dict) and out["properties"]["follow_up"] == props["follow_up"]
 
 
 _NOTE_SCHEMA = {
@@ -210,3 +211,43 @@ def test_background_json_waits_while_speech_is_recognised(real_llm) -> None:  # 
         assert not real_llm._lock.locked()  # it has not even started the prompt
     th.join(60)
     assert done.is_set()
+
+
+def test_background_prompt_gives_way_between_slices(real_llm) -> None:  # type: ignore[no-untyped-def]
+    """A reply arriving while a long scoring prompt is being evaluated takes the model before
+    that evaluation ends: the prompt goes in slices, with a check between them."""
+    from interviewer.engines.llama_llm import PREFILL_SLICE
+    from interviewer.errors import LLMPreempted, ModelError
+
+    prompt = "Notes on databases, tables and indexes. " * 150 + _NOTE_PROMPT
+    slices = -(-(len(real_llm.tokens_for(prompt)[0]) - 1) // PREFILL_SLICE)
+    assert slices > 20
+    evals: list[int] = []
+    inner = real_llm._llm.eval
+
+    def counting_eval(tokens):  # type: ignore[no-untyped-def]
+        evals.append(len(tokens))
+        return inner(tokens)
+
+    outcome: list[object] = []
+
+    def background() -> None:
+        try:
+            outcome.append(real_llm.complete_json_background(prompt, _NOTE_SCHEMA, max_tokens=20))
+        except ModelError as exc:
+            outcome.append(exc)
+
+    real_llm._llm.eval = counting_eval
+    try:
+        th = threading.Thread(target=background)
+        th.start()
+        while len(evals) < 2 and th.is_alive():
+            th.join(0.002)
+        reply = "".join(real_llm.stream("The capital of France is", max_tokens=4))
+        th.join(60)
+    finally:
+        del real_llm._llm.eval  # back to the class's method
+    assert reply.strip()
+    assert len(outcome) == 1 and isinstance(outcome[0], LLMPreempted)
+    background_slices = [n for n in evals if n == PREFILL_SLICE]
+    assert 2 <= len(background_slices) < slices
