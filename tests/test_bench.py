@@ -139,6 +139,17 @@ def test_corpus_wer_counts_errors_over_all_reference_words() -> None:
     assert corpus_wer(["a b c d", "Ten apples."], ["a b x d", "10"]) == pytest.approx(2 / 6, 1e-3)
 
 
+def test_corpus_word_error_rate_edges() -> None:
+    from interviewer.metrics import corpus_word_error_rate
+
+    # nothing heard for one answer: every one of its words is an error
+    assert corpus_word_error_rate(["a b c", "d"], ["a b c", ""]) == pytest.approx(1 / 4)
+    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+        corpus_word_error_rate(["a", "b"], ["a"])
+    with pytest.raises(ValueError, match="empty after normalisation"):
+        corpus_word_error_rate(["a", "..."], ["a", "b"])
+
+
 # ---------------------------------------------------------------------------- streaming WER
 
 
