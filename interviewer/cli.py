@@ -390,6 +390,8 @@ def _live_printer() -> Any:
             out.print(
                 f"[bold green]candidate[/]    {escape(data['text']) or '[dim](nothing heard)[/]'}"
             )
+        elif kind == "candidate_revised":
+            out.print(f"[dim]  (the whole answer, heard again: {escape(data['text'])})[/]")
         elif kind == "barge_in":
             out.print("[yellow]  (candidate interrupted; playback stopped)[/]")
         elif kind == "timeout":

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from interviewer.audio.candidate import RenderedAnswer, SimulatedCandidate
 from interviewer.audio.duplex import VirtualDuplexLink
@@ -262,3 +263,108 @@ def test_partial_in_flight_across_a_commit_is_not_doubled() -> None:
     finally:
         gate.set()
         tr.stop()
+
+
+class _WholePassSTT:
+    """Text-only calls hear "piece"; a full pass (word timestamps) hears its length."""
+
+    model_id = "whole-pass"
+
+    def __init__(self) -> None:
+        self.word_calls: list[float] = []
+
+    def transcribe(self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None):  # type: ignore[no-untyped-def]
+        from interviewer.types import Segment, Transcript, Word
+
+        seconds = len(audio) / 16_000
+        if not word_timestamps:
+            return Transcript(text="piece", segments=(), duration=seconds)
+        self.word_calls.append(seconds)
+        text = f"Heard {seconds:.2f} seconds."
+        words = tuple(Word(w, 0.0, seconds, 0.9) for w in text.split())
+        return Transcript(
+            text=text, segments=(Segment(0.0, seconds, text, words),), duration=seconds
+        )
+
+
+def _speak(tr: object, seconds: float) -> None:
+    frame = np.full(512, 0.1, dtype=np.float32)
+    for _ in range(round(seconds * 16_000 / 512)):
+        tr.append(frame, 0.9)  # type: ignore[attr-defined]
+
+
+def test_the_whole_answer_gets_one_full_pass_once_the_turn_ends() -> None:
+    """Pieces cut at pauses wait for the turn's end, then go through Whisper together: one
+    pass hears every word with its neighbours, and its text is the answer's."""
+    from interviewer.pipeline.transcriber import StreamingTranscriber
+
+    stt = _WholePassSTT()
+    tr = StreamingTranscriber(stt, time.monotonic, partial_every_s=1e9)
+    tr.start()
+    try:
+        tr.begin([], [])
+        _speak(tr, 0.64)
+        tr.request_final(1)
+        assert tr.final_for(1, 5) is not None
+        tr.resume(1, pause_s=0.5)  # a real pause: the first piece is committed and queued
+        _speak(tr, 0.96)
+        tr.request_final(2)
+        assert tr.final_for(2, 5) is not None
+        assert stt.word_calls == []  # the turn has not ended: the piece waits
+        tr.finish(2)
+        words, text = tr.full_pass(tr.epoch, 5)
+    finally:
+        tr.stop()
+    assert stt.word_calls == [pytest.approx(1.6, abs=0.001)]
+    assert text == "Heard 1.60 seconds." and len(words) == 3
+
+
+def test_a_monologue_gets_a_full_pass_per_words_max_s() -> None:
+    """Memory stays bounded: queued pieces go as soon as they hold ``words_max_s`` of audio,
+    and the answer's text is the passes' texts in order."""
+    from interviewer.pipeline.transcriber import StreamingTranscriber
+
+    stt = _WholePassSTT()
+    tr = StreamingTranscriber(stt, time.monotonic, partial_every_s=1e9, words_max_s=1.0)
+    tr.start()
+    try:
+        tr.begin([], [])
+        for pause in range(1, 5):
+            _speak(tr, 0.64)
+            tr.request_final(pause)
+            assert tr.final_for(pause, 5) is not None
+            tr.resume(pause, pause_s=0.5)
+        deadline = time.monotonic() + 5
+        while not stt.word_calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stt.word_calls, "pieces over words_max_s must not wait for the turn's end"
+        _speak(tr, 0.64)
+        tr.request_final(5)
+        assert tr.final_for(5, 5) is not None
+        tr.finish(5)
+        _, text = tr.full_pass(tr.epoch, 5)
+    finally:
+        tr.stop()
+    assert all(s <= 1.0 for s in stt.word_calls)
+    assert sum(stt.word_calls) == pytest.approx(5 * 0.64, abs=0.001)
+    assert text == " ".join(f"Heard {s:.2f} seconds." for s in stt.word_calls)
+
+
+def test_the_answer_of_record_is_the_full_pass_text() -> None:
+    """The interviewer acts on the streamed text; what is stored, scored and shown afterwards
+    is the full pass's, with the streamed text kept beside it."""
+    brain = FixedQuestionsBrain(["Tell me about it?"])
+    answer = np.concatenate([tone(0.7), silence(0.5), tone(0.7)])
+    runner, cand, _, events = make_runner(brain, [answer], ["ignored"])
+    stt = _WholePassSTT()
+    runner.transcriber.stt = stt
+    records: list[dict] = []
+    runner.on_exchange = records.append
+    run(runner, cand)
+    assert [a.text for a in brain.answers] == ["piece"]  # what the brain acted on
+    assert len(stt.word_calls) == 1  # one pass over the whole answer
+    (record,) = records
+    assert record["answer"].startswith("Heard ") and record["answer_streamed"] == "piece"
+    cand_turn = next(t for t in runner.turns if t.speaker == "candidate")
+    assert cand_turn.text == record["answer"]
+    assert ("candidate_revised", {"text": record["answer"]}) in events

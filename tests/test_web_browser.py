@@ -250,6 +250,8 @@ def test_a_voice_interview_in_chromium(browser_api, served, real_tts, tmp_path: 
             session_id = page.get_attribute("#interview", "data-session")
             assert session_id, "the page never learnt its session id"
             captions = page.inner_text("#captions")
+            # the caption of the answer, as revised by the full pass over the whole answer
+            revised = candidate.inner_text()
 
             page.click("#report-link")
             page.wait_for_selector("#overall-score")
@@ -265,16 +267,17 @@ def test_a_voice_interview_in_chromium(browser_api, served, real_tts, tmp_path: 
         finally:
             browser.close()
 
-    # The candidate's words made it through the browser, the pipeline and back to the captions.
-    # Chromium's noise suppression and gain control work on the fake microphone too, and Whisper
-    # tiny then slips on a few small words ("at", "a", "rewrote"); the content words survive.
+    # The candidate's words made it through the browser, the pipeline and back to the captions:
+    # first as streamed (pieces cut at every pause, each decoded alone: Whisper tiny slips on
+    # small words there), then as the full pass heard the whole answer.
     assert word_error_rate(ANSWER_TEXT, heard) <= 0.35, heard
+    assert word_error_rate(ANSWER_TEXT, revised) <= 0.2, revised
     for word in ("pipeline", "monitoring", "tests", "launch"):
-        assert word in heard.lower(), heard
-    assert heard in captions and "No, thank you." in captions
+        assert word in revised.lower(), revised
+    assert revised in captions and "No, thank you." in captions
     record = store.get_session(session_id)
     assert record.status == "finished" and record.mode == "web"
-    assert record.turns[0].answer_text.strip() == heard.strip()
+    assert record.turns[0].answer_text.strip() == revised.strip()
     assert record.turns[0].scores is not None  # stored when the report was built
     assert re.fullmatch(r"[1-5]\.\d", overall.strip()), overall
     assert float(overall) == pytest.approx(record.turns[0].scores["overall"], abs=0.05)

@@ -436,13 +436,21 @@ class InterviewRunner:
         if epoch is not None:
             # computed off the reply's path; by now (the reply is audible) usually done
             timeout = self.cfg.stt_final_timeout_s if words_timeout is None else words_timeout
-            words = self.transcriber.words_for(epoch, timeout)
+            words, text = self.transcriber.full_pass(epoch, timeout)
             shift = utt_t0 - self.t0  # utterance-relative -> conversation time
             turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
             if turn is not None:
                 turn.words = [
                     Word(w.word, w.start + shift, w.end + shift, w.probability) for w in words
                 ]
+            # The full pass heard the answer whole: its text is the one kept and scored. The
+            # streamed text (what the interviewer acted on) is kept beside it.
+            if text and text != record.get("answer"):
+                record["answer_streamed"] = record.get("answer", "")
+                record["answer"] = text
+                if turn is not None:
+                    turn.text = text
+                self.on_event("candidate_revised", {"text": text})
         record["words"] = [asdict(w) for w in words]
         if self.on_exchange is not None:
             self.on_exchange(record)

@@ -11,8 +11,12 @@ audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are c
   ``partial_every_s`` of new audio has arrived and nothing more urgent is pending;
 * commit: speech with no pauses never grows the window past ``commit_after_s``: the audio up
   to the quietest point is transcribed once and dropped (bounded memory, the text kept whole);
-* words: word timestamps need Whisper's full pass, so they are computed per committed chunk
-  when nothing else is pending, off the path to the interviewer's reply.
+* words: once the turn has ended, one full pass (word timestamps) over the whole answer's
+  audio, off the path to the interviewer's reply. Its text is the answer of record: the
+  streamed text is stitched from pieces cut at every pause, each decoded without the others
+  (lower case, no punctuation, words lost at the cuts); turn-taking only needs its last words.
+  The pieces wait in the queue until the turn ends, up to ``words_max_s`` of audio (a
+  monologue then gets a pass per ``words_max_s``, which keeps memory bounded).
 """
 
 from __future__ import annotations
@@ -94,6 +98,7 @@ class StreamingTranscriber:
         commit_after_s: float = 20.0,
         commit_pause_s: float = 0.25,
         threshold: float = 0.5,
+        words_max_s: float = 120.0,
     ) -> None:
         self.stt = stt
         self.now = now
@@ -103,6 +108,7 @@ class StreamingTranscriber:
         self.commit_after = int(commit_after_s * SAMPLE_RATE)
         self.commit_pause_s = commit_pause_s
         self.threshold = threshold
+        self.words_max = int(words_max_s * SAMPLE_RATE)
         self._cond = threading.Condition()
         self._utt = _Utterance(epoch=0)
         self._final_req: tuple[int, int] | None = None  # (pause_id, upto samples)
@@ -113,6 +119,9 @@ class StreamingTranscriber:
         self._word_jobs: deque[_WordJob] = deque()
         self._words: dict[int, list[Word]] = {}
         self._words_pending: dict[int, int] = {}
+        self._texts: dict[int, list[tuple[float, str]]] = {}
+        self._finished: set[int] = set()  # utterances whose last piece is queued
+        self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
         self._stop = False
         self._thread: threading.Thread | None = None
         self.calls = {"partial": 0, "final": 0, "commit": 0, "words": 0}
@@ -131,9 +140,12 @@ class StreamingTranscriber:
             self._last_partial_at = 0
             self._words[self._utt.epoch] = []
             self._words_pending[self._utt.epoch] = 0
+            self._texts[self._utt.epoch] = []
             for old in [e for e in self._words if e < self._utt.epoch - 4]:
                 self._words.pop(old, None)
                 self._words_pending.pop(old, None)
+                self._texts.pop(old, None)
+                self._finished.discard(old)
             self._cond.notify()
 
     def append(self, frame: AudioArray, prob: float) -> None:
@@ -175,9 +187,10 @@ class StreamingTranscriber:
                 self._committable.add(pause_id)
 
     def finish(self, pause_id: int) -> None:
-        """The turn ended at ``pause_id``: queue word timestamps for the rest of the audio."""
+        """The turn ended at ``pause_id``: queue the rest of the audio for the full pass."""
         with self._cond:
             self._partials_on = False
+            self._finish_pause = (self._utt.epoch, pause_id)
             final = self._finals.get(pause_id)
             if final is not None:
                 self._commit_locked(final)
@@ -186,10 +199,12 @@ class StreamingTranscriber:
 
     def _commit_locked(self, final: FinalText) -> None:
         u = self._utt
-        if final.covers <= u.base:
-            return
-        u.committed_text = [final.text] if final.text else []
-        self._drop_until_locked(final.covers)
+        if final.covers > u.base:
+            u.committed_text = [final.text] if final.text else []
+            self._drop_until_locked(final.covers)
+        if self._finish_pause == (u.epoch, final.pause_id):
+            self._finished.add(u.epoch)  # the last piece is queued: the full pass may run
+            self._cond.notify_all()
 
     def _drop_until_locked(self, upto: int) -> None:
         """Drop audio up to ``upto`` (its text is committed) and queue its word timestamps."""
@@ -221,6 +236,11 @@ class StreamingTranscriber:
 
     def words_for(self, epoch: int, timeout: float) -> list[Word]:
         """Word timestamps (utterance-relative) of utterance ``epoch``, once computed."""
+        return self.full_pass(epoch, timeout)[0]
+
+    def full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
+        """Word timestamps (utterance-relative) and the text of utterance ``epoch`` from the
+        full pass; the text is None until the pass has covered all of the audio."""
         deadline = self.now() + timeout
         with self._cond:
             while self._words_pending.get(epoch, 0) > 0 and not self._stop:
@@ -228,7 +248,11 @@ class StreamingTranscriber:
                 if left <= 0:
                     break
                 self._cond.wait(left)
-            return sorted(self._words.get(epoch, []), key=lambda w: w.start)
+            words = sorted(self._words.get(epoch, []), key=lambda w: w.start)
+            if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
+                return words, None
+            pieces = [t for _, t in sorted(self._texts[epoch]) if t]
+            return words, " ".join(pieces).strip()
 
     def take_audio(self) -> AudioArray:
         """All audio of the current utterance (sequential baseline: nothing was committed)."""
@@ -261,9 +285,35 @@ class StreamingTranscriber:
             return ("commit", 0, self._commit_point())
         if self._partials_on and u.total - self._last_partial_at >= self.partial_every:
             return ("partial", 0, u.total)
-        if self._word_jobs:
+        if self._word_jobs and self._words_ready():
             return ("words", 0, 0)
         return None
+
+    def _words_ready(self) -> bool:
+        """The oldest queued pieces may go: their turn has ended (or a newer one began), or
+        they hold ``words_max_s`` of audio."""
+        epoch = self._word_jobs[0].epoch
+        if epoch in self._finished or epoch < self._utt.epoch or self._stop:
+            return True
+        queued = sum(len(j.audio) for j in self._word_jobs if j.epoch == epoch)
+        return queued >= self.words_max
+
+    def _take_words_job(self) -> _WordJob:
+        """The oldest queued pieces of one utterance, joined (they are contiguous), up to
+        ``words_max_s`` of audio: one pass hears each piece with its neighbours."""
+        first = self._word_jobs.popleft()
+        parts, n = [first.audio], len(first.audio)
+        while (
+            self._word_jobs
+            and self._word_jobs[0].epoch == first.epoch
+            and n + len(self._word_jobs[0].audio) <= self.words_max
+        ):
+            nxt = self._word_jobs.popleft()
+            parts.append(nxt.audio)
+            n += len(nxt.audio)
+            self._words_pending[first.epoch] = max(0, self._words_pending.get(first.epoch, 1) - 1)
+        audio = np.concatenate(parts) if len(parts) > 1 else first.audio
+        return _WordJob(first.epoch, audio, first.offset)
 
     def _commit_point(self) -> int:
         """Cut a long tail at its last pause (>= 0.3 s of silence) before the commit limit."""
@@ -298,7 +348,7 @@ class StreamingTranscriber:
                 before = " ".join(self._utt.committed_text)
                 base = self._utt.base
                 if kind == "words":
-                    wj = self._word_jobs.popleft()
+                    wj = self._take_words_job()
                     epoch, audio, offset = wj.epoch, wj.audio, wj.offset
                 else:
                     audio = self._utt.audio(upto)
@@ -318,6 +368,7 @@ class StreamingTranscriber:
                         for w in result.words
                     ]
                     self._words.setdefault(epoch, []).extend(shifted)
+                    self._texts.setdefault(epoch, []).append((offset, result.text.strip()))
                     self._words_pending[epoch] = max(0, self._words_pending.get(epoch, 1) - 1)
                     self._cond.notify_all()
                     continue

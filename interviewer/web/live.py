@@ -248,6 +248,9 @@ class LiveInterview:
                 }
             )
             self._state("thinking")
+        elif kind == "candidate_revised":
+            # the full pass over the whole answer replaces the streamed caption
+            self.emit({"type": "revise", "who": "candidate", "text": data["text"]})
         elif kind == "interviewer":
             self.emit(
                 {

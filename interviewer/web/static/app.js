@@ -80,8 +80,18 @@
       captions.append(current);
     }
     const body = current.querySelector(".text");
-    body.textContent = (body.textContent ? body.textContent + " " : "") + text;
+    // one span per turn, so a revision replaces only its own turn's words
+    const piece = document.createElement("span");
+    piece.className = "turn";
+    piece.textContent = (body.childElementCount ? " " : "") + text;
+    body.append(piece);
     captions.scrollTop = captions.scrollHeight;
+  }
+
+  function revise(who, text) {
+    const pieces = captions.querySelectorAll("li." + who + " .text .turn");
+    const last = pieces[pieces.length - 1];
+    if (last) last.textContent = (last.previousElementSibling ? " " : "") + text;
   }
 
   function enable(on) {
@@ -132,6 +142,9 @@
       case "caption":
         caption(msg.who, msg.text, msg.final);
         if (msg.who === "candidate" && msg.final) paused = false;
+        break;
+      case "revise":
+        revise(msg.who, msg.text);
         break;
       case "flush":
         if (player) player.port.postMessage("flush");
