@@ -1,8 +1,9 @@
-"""Small text helpers shared by TTS and the speaking path."""
+"""Small text helpers shared by TTS, the speaking path and the reports."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: Hesitation sounds, as Whisper spells them. Delivery metrics count them apart from discourse
 #: fillers ("like", "so"); turn-taking waits longer after one.
@@ -47,3 +48,12 @@ def split_sentences(text: str) -> list[str]:
     if rest:
         out.append(rest)
     return out
+
+
+def format_number(value: Any, digits: int = 1, missing: str = "–") -> str:
+    """A figure for a table: floats to ``digits`` decimals, ``missing`` for None."""
+    if value is None:
+        return missing
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)

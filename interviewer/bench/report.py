@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.bench.common import ratio
+from interviewer.text import format_number
 
 # ---------------------------------------------------------------------------- headline metrics
 
@@ -76,11 +77,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _fmt(v: Any, digits: int = 0) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return str(v)
+    return format_number(v, digits, missing="-")
 
 
 def _ppm(d: dict[str, Any], keys: tuple[str, ...] = ("p50", "p95", "max")) -> str:
@@ -167,9 +164,7 @@ def summary_markdown(results: dict[str, Any]) -> str:
         ]
         lines += [
             "",
-            f"Streaming / sequential voice-to-voice p50: **{_fmt(e2e.get('p50_ratio'))}**"
-            if e2e.get("p50_ratio") is None
-            else f"Streaming / sequential voice-to-voice p50: **{e2e['p50_ratio']:.2f}**",
+            f"Streaming / sequential voice-to-voice p50: **{_fmt(e2e.get('p50_ratio'), 2)}**",
             "",
         ]
         stages = [s["stage"] for s in runs[0]["stages"]]

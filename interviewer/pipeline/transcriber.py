@@ -234,10 +234,6 @@ class StreamingTranscriber:
                 self._cond.wait(left)
             return self._finals[pause_id]
 
-    def words_for(self, epoch: int, timeout: float) -> list[Word]:
-        """Word timestamps (utterance-relative) of utterance ``epoch``, once computed."""
-        return self.full_pass(epoch, timeout)[0]
-
     def full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
         """Word timestamps (utterance-relative) and the text of utterance ``epoch`` from the
         full pass; the text is None until the pass has covered all of the audio."""
@@ -293,7 +289,7 @@ class StreamingTranscriber:
         """The oldest queued pieces may go: their turn has ended (or a newer one began), or
         they hold ``words_max_s`` of audio."""
         epoch = self._word_jobs[0].epoch
-        if epoch in self._finished or epoch < self._utt.epoch or self._stop:
+        if epoch in self._finished or epoch < self._utt.epoch:
             return True
         queued = sum(len(j.audio) for j in self._word_jobs if j.epoch == epoch)
         return queued >= self.words_max

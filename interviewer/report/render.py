@@ -8,6 +8,7 @@ from typing import Any
 from interviewer.report import charts
 from interviewer.report.model import Report, long_pauses, word_marks
 from interviewer.report.progress import Progress
+from interviewer.text import format_number as _num
 
 DELIVERY_LABELS = {
     "words_per_minute": "words per minute",
@@ -18,14 +19,6 @@ DELIVERY_LABELS = {
     "long_pauses_between_sentences": "long pauses between sentences",
     "duration_s": "speaking time (s)",
 }
-
-
-def _num(v: Any, digits: int = 1) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return str(v)
 
 
 def _md(text: str) -> str:
