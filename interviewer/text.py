@@ -1,9 +1,75 @@
-"""Small text helpers shared by TTS, the speaking path and the reports."""
+"""Small text helpers shared by TTS, the speaking path, the interview logic and the reports.
+
+The tokenizer, the crude stemmer and the stopwords are shared by the follow-up validator, the
+intent rules and the scorer, so that they all agree on what counts as "the same word".
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+
+def wordset(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated block (easier to read and edit)."""
+    return frozenset(text.split())
+
+
+STOPWORDS: frozenset[str] = wordset(
+    """
+    a about above after again against all also am an and any anything are as at be because been
+    before being below between both but by can could did do does doing done down during each
+    either else even ever every everything few for from further get gets got had has have having
+    he her here hers him his how i i'd i'll i'm i've if in into is it it's its itself just let me
+    might more most much must my myself no nor not nothing now of off on once one only or other
+    our ours out over own per quite rather really same she should so some something such than
+    that that's the their theirs them then there these they this those though through thus to
+    too under until up upon us very was we we'd we're were what what's when where whether which
+    while who whom whose why will with within without would yes yet you you'd you're your yours
+    yourself
+    """
+)
+
+_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+
+# Typographic characters a model or a bank file may use, and their spoken-equivalent ASCII.
+_TYPOGRAPHY = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
+)
+
+
+def ascii_text(text: str) -> str:
+    """Typographic quotes and dashes as plain ASCII, whitespace collapsed."""
+    return " ".join(text.translate(_TYPOGRAPHY).split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; apostrophes and hyphens inside a word are kept."""
+    return _WORD.findall(ascii_text(text).lower())
+
+
+def stem(word: str) -> str:
+    """A deliberately crude stemmer: 'measured', 'measures', 'measuring' -> 'measur'.
+
+    It only has to make two spellings of one word meet; it never has to produce a real word.
+    """
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Stems of the words that carry meaning (no stopwords, no single letters)."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+
 
 #: Hesitation sounds, as Whisper spells them. Delivery metrics count them apart from discourse
 #: fillers ("like", "so"); turn-taking waits longer after one.

@@ -19,6 +19,12 @@ from typing import Literal
 
 from interviewer.engines.base import LLM
 from interviewer.errors import ModelError
+from interviewer.interview.answers import (
+    covered_key_points,
+    is_plural,
+    missing_star_parts,
+    topic_phrase,
+)
 from interviewer.interview.bank import Question
 from interviewer.interview.prompts import (
     FOLLOW_UP_SCHEMA,
@@ -26,7 +32,7 @@ from interviewer.interview.prompts import (
     follow_up_messages,
     follow_up_prompt,
 )
-from interviewer.text import split_sentences
+from interviewer.text import ascii_text, content_words, split_sentences, stem, words, wordset
 
 __all__ = [
     "MAX_WORDS",
@@ -46,32 +52,11 @@ MAX_WORDS = 30
 #: Above this similarity a proposal counts as a copy (max of token Jaccard and difflib ratio).
 COPY_THRESHOLD = 0.8
 
-# --------------------------------------------------------------------------- word handling
-
-
-def _wordset(text: str) -> frozenset[str]:
-    """A set of words written as one whitespace-separated block (easier to read and edit)."""
-    return frozenset(text.split())
-
-
-STOPWORDS: frozenset[str] = _wordset(
-    """
-    a about above after again against all also am an and any anything are as at be because been
-    before being below between both but by can could did do does doing done down during each
-    either else even ever every everything few for from further get gets got had has have having
-    he her here hers him his how i i'd i'll i'm i've if in into is it it's its itself just let me
-    might more most much must my myself no nor not nothing now of off on once one only or other
-    our ours out over own per quite rather really same she should so some something such than
-    that that's the their theirs them then there these they this those though through thus to
-    too under until up upon us very was we we'd we're were what what's when where whether which
-    while who whom whose why will with within without would yes yet you you'd you're your yours
-    yourself
-    """
-)
+# --------------------------------------------------------------------------- similarity
 
 # Words of a generic interview probe. A follow-up made only of these ("What did you personally
 # do?", "What was the result?") fits any answer, so it needs no word in common with it.
-_PROBE_WORDS: frozenset[str] = _wordset(
+_PROBE_WORDS: frozenset[str] = wordset(
     """
     action actions add answer affect afterwards achieve approach approaches alternative alternatives
     assumption assumptions back benefit best biggest bit challenge challenges change changes
@@ -90,47 +75,7 @@ _PROBE_WORDS: frozenset[str] = _wordset(
     """
 )
 
-_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-
-# Typographic characters a model or a bank file may use, and their spoken-equivalent ASCII.
-_TYPOGRAPHY = str.maketrans(
-    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
-)
-
-
-def _ascii(text: str) -> str:
-    return " ".join(text.translate(_TYPOGRAPHY).split())
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens; apostrophes and hyphens inside a word are kept."""
-    return _WORD.findall(_ascii(text).lower())
-
-
-def _stem(word: str) -> str:
-    """A deliberately crude stemmer: 'measured', 'measures', 'measuring' -> 'measur'.
-
-    It only has to make two spellings of one word meet; it never has to produce a real word.
-    """
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        word = word[:-1]
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
-
-
-def content_words(text: str) -> set[str]:
-    """Stems of the words that carry meaning (no stopwords, no single letters)."""
-    return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
-
-
-_PROBE_STEMS = frozenset(_stem(w) for w in _PROBE_WORDS)
+_PROBE_STEMS = frozenset(stem(w) for w in _PROBE_WORDS)
 
 
 def similarity(a: str, b: str) -> float:
@@ -146,7 +91,7 @@ def similarity(a: str, b: str) -> float:
 
 # --------------------------------------------------------------------------- validation
 
-_SINGLE_OPENERS = _wordset(
+_SINGLE_OPENERS = wordset(
     """
     what why how when where which who whom whose can could would will did do does is are was
     were have has had should shall may tell walk talk take describe explain give help share say
@@ -189,7 +134,7 @@ def _near_copy(text: str, others: Iterable[str]) -> bool:
             continue
         # Compare with the whole text and with each of its sentences: a model that copies
         # copies one sentence of a two-sentence question as readily as all of it.
-        pieces = [other, *split_sentences(_ascii(other))]
+        pieces = [other, *split_sentences(ascii_text(other))]
         if any(_is_copy(text, piece) for piece in pieces):
             return True
     return False
@@ -221,7 +166,7 @@ def validate_follow_up(
         return "empty"
     if any(ord(c) < 32 for c in text.replace("\n", " ")):
         return "contains control characters"
-    clean = _ascii(text)
+    clean = ascii_text(text)
     if not clean.isascii():
         return "contains non-ASCII characters"
     if _PLACEHOLDER.search(clean):
@@ -262,228 +207,6 @@ def validate_follow_up(
     specific = content_words(clean) - _PROBE_STEMS
     if specific and not specific & _topic_words(question, answer):
         return "off topic (no content word in common with the question or the answer)"
-    return None
-
-
-# --------------------------------------------------------------------------- answer analysis
-
-_SITUATION = re.compile(
-    r"\b(?:when|while|at (?:my|our|the|a) |in (?:my|our) (?:last|previous|first|current|old)"
-    r"|last (?:year|month|week|quarter|summer|spring|autumn|fall|winter)|(?:a|one) time"
-    r"|project|team|company|client|customer|job|internship|course|class|startup|manager"
-    r"|deadline|we had|there was|there were|i was (?:working|a|an|the|on|in|leading|responsible)"
-    r"|my (?:task|goal|job|role)|responsible|situation)",
-    re.IGNORECASE,
-)
-# "I would", "I think", "I usually" describe intentions or habits, not what was done.
-_NOT_ACTION = _wordset(
-    """
-    would think guess believe feel mean am was usually always generally don't do can could will
-    might hope wish like suppose tend normally typically try
-    """
-)
-_ACTION_FILLER = _wordset("then also personally first quickly just immediately finally")
-_RESULT = re.compile(
-    r"\d|%|\b(?:percent|per cent|doubled|halved|tripled|twice|half|increas\w*|decreas\w*"
-    r"|reduc\w*|improv\w*|cut|saved|grew|grown|dropped|raised|lowered|launched|shipped"
-    r"|delivered|released|finished|completed|succeeded|success\w*|won|result\w*|outcome\w*"
-    r"|impact|in the end|eventually|ended up|paid off|worked out|turned out|went well|fixed"
-    r"|solved|resolved|met the|beat"
-    r"|exceeded|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
-_REFLECTION = re.compile(
-    r"\b(?:learn(?:ed|t)?|lessons?|takeaway|next time|differently|hindsight|looking back"
-    r"|reali[sz](?:e|ed)|since then|taught me|now i|i now|would have|should have|retrospect"
-    r"|reflect\w*)\b",
-    re.IGNORECASE,
-)
-
-
-def _has_action(answer: str) -> bool:
-    tokens = words(answer)
-    for i, token in enumerate(tokens):
-        if token != "i":
-            continue
-        rest = [t for t in tokens[i + 1 : i + 4] if t not in _ACTION_FILLER]
-        if rest and rest[0] not in _NOT_ACTION and rest[0] not in STOPWORDS:
-            return True
-    return False
-
-
-def missing_star_parts(answer: str) -> list[str]:
-    """Which STAR parts a behavioural answer lacks, in the order an interviewer would ask.
-
-    Parts: ``situation`` (context and task), ``action`` (first-person "I did ..."), ``result``
-    (numbers or outcome words) and ``reflection`` (what was learned).
-    """
-    missing = []
-    if not _SITUATION.search(answer):
-        missing.append("situation")
-    if not _has_action(answer):
-        missing.append("action")
-    if not _RESULT.search(answer):
-        missing.append("result")
-    if not _REFLECTION.search(answer):
-        missing.append("reflection")
-    return missing
-
-
-def covered_key_points(question: Question, answer: str) -> list[bool]:
-    """For each key point, whether the answer shares enough of its content words.
-
-    Coverage is judged by word overlap (at least two words and 30% of the key point's), which is
-    enough to choose what to probe; the scorer makes the real judgement.
-    """
-    said = content_words(answer)
-    out = []
-    for point in question.key_points:
-        needed = content_words(point)
-        shared = len(needed & said)
-        out.append(shared >= min(2, len(needed)) and shared >= 0.3 * len(needed))
-    return out
-
-
-# Verbs that end a noun phrase in a key point ("A cache stampede | happens when ..."), in their
-# base and third-person forms.
-_VERB_BASES = _wordset(
-    """
-    be can could should must may might will would do has have had cannot give gave need mean
-    make made help use used reduce add happen assume work take keep let show come allow require
-    depend avoid become cause lead get matter tend include shift range cost trade store scale run
-    grow provide support improve stop prevent produce return remain change fail handle
-    apply affect control choose combine replay own open send parse resolve adapt decouple
-    maximise maximize minimise minimize converge accumulate alternate penalise penalize drive
-    shrink estimate compare measure ensure guarantee hold limit break follow split push pull
-    diverge oscillate rise fall skip slow speed increase decrease lower raise force reconcile
-    mislead violate aggregate see understand decide predict identify clarify explain prioritise
-    prioritize define mention discuss prefer consider diagnose mitigate migrate invest communicate
-    involve escalate correlate evaluate adjust collect deduplicate normalise normalize decompose
-    validate describe separate simulate align tune resample rewrite remove replace appear
-    """
-)
-# Irregular participles: 'a significance level chosen in advance'.
-_PARTICIPLES = _wordset(
-    "chosen taken given done made known shown written seen drawn broken grown run set kept held"
-)
-_VERBS = frozenset(
-    {"is", "are", "was", "were", "been", "being", "does", "did", "often", "rarely", "never"}
-    | _PARTICIPLES
-    | set(_VERB_BASES)
-    | {v + ("es" if v.endswith(("s", "sh", "ch", "x")) else "s") for v in _VERB_BASES}
-)
-_IMPERATIVES = _wordset(
-    """
-    read filter index check clarify choose use tune define test compare store cluster consider
-    measure ask explain start add avoid keep prefer split monitor validate estimate run look set
-    pick write build handle apply state align plan segment identify prioritise prioritize
-    document communicate involve escalate research describe mention name discuss know separate
-    make mitigate migrate invest diagnose draw track parameterise parameterize pair review
-    pre-register break treat log correlate alert decide evaluate understand find resample adjust
-    collect group version guard train label simulate sample cache shard batch retry limit
-    reduce remove replace rewrite profile partition deduplicate normalise normalize scale
-    decompose switch watch frame size
-    """
-)
-# Nouns too vague to probe on their own ("Could you also talk about the goal?").
-_WEAK = _wordset(
-    """
-    large small good bad high low common key main hard part parts way thing things first well
-    more less often usually willing able same different important new better worse simple many
-    much other several various each both one ones whole rest goal goals case cases data change
-    changes example examples approach idea ideas problem problems issue issues option options
-    result results method methods process steps step stage stages solution solutions user users
-    type time times terms business specific question questions opportunity capability feature
-    features core central critical essential necessary possible likely row rows day days
-    """
-)
-_ARTICLES = frozenset({"the", "a", "an"})
-# After a verb comes its object: "Adam adapts | a ...", "Drop | the old column", "It
-# describes | what ..."; a noun is rarely followed directly by one of these.
-_OBJECT_STARTS = _wordset(
-    """
-    the a an its their his her your our to into onto with from that each all any some both
-    how what why whether which
-    """
-)
-# ... except prepositions, which follow nouns just as often ("SGD with momentum").
-_VERB_OBJECTS = _OBJECT_STARTS - {"to", "with", "from"}
-_CLAUSE_END = re.compile(r"\s*[,;:]\s*|\s+\(|\s+-\s+")
-
-
-# Words ending in -ly that are not adverbs (an adverb ends a noun phrase).
-_LY_NOUNS = _wordset("early daily weekly monthly yearly quarterly family anomaly supply")
-
-
-def _is_plural(word: str) -> bool:
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
-
-
-def _is_participle(word: str) -> bool:
-    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
-
-
-def _spoken_case(token: str, first: bool) -> str:
-    # Key points are in sentence case: 'Invalidation' becomes 'invalidation', while acronyms
-    # and names ('SGD', 'AdamW', 'L1', 'ROC-AUC') keep their case for the TTS.
-    return token.lower() if first and re.fullmatch(r"[A-Z][a-z'-]+", token) else token
-
-
-# Adjective endings: a lone adjective ('useful', 'independent') is no topic to ask about.
-_ADJECTIVE = re.compile(r"(?:ful|ible|able|ent|ant|ive|ous|ical)$")
-
-
-def topic_phrase(key_point: str) -> str | None:
-    """The key point's leading noun phrase ('Invalidation is the hard part' -> 'invalidation').
-
-    A heuristic without a tagger: the first run of content words in the key point's first
-    clause, after an imperative or third-person verb that opens it ('Choose a metric ...',
-    'Clarifies the goal ...'), ended by a verb, a participle, or any word after a plural. None
-    when no run is short (1-4 words) and specific enough to ask about.
-    """
-    head = _CLAUSE_END.split(_ascii(key_point), maxsplit=1)[0]
-    raw = [t.strip(".!?\"'()") for t in head.split()]
-    tokens = [(_spoken_case(t, i == 0), t.lower()) for i, t in enumerate(raw) if t]
-    low = [t for _, t in tokens]
-    skip = 0
-    if low and low[0] in ("first", "then", "next", "finally", "also"):
-        skip = 1  # "First aggregate events per user ..."
-    if len(low) > skip and low[skip] in _IMPERATIVES:
-        skip += 1
-    elif len(low) > skip + 1 and (
-        low[skip + 1] in _VERB_OBJECTS or (_is_plural(low[skip]) and low[skip + 1] not in _VERBS)
-    ):
-        # 'Watch for locks ...', 'Identifies concrete pain points ...': an imperative, or a
-        # rubric-style verb with the candidate as its implied subject.
-        skip += 1
-    i = skip
-    while i < len(tokens):
-        start = i
-        run: list[str] = []
-        while i < len(tokens):
-            word, nxt = low[i], (low[i + 1] if i + 1 < len(low) else "")
-            adverb = word.endswith("ly") and word not in _LY_NOUNS
-            # A word before an object is a verb when it opens the run or looks conjugated
-            # ("communicate | the plan", "adapts | a"), not inside a noun ("network partition").
-            verb = word in _VERBS or (nxt in _VERB_OBJECTS and (not run or word.endswith("s")))
-            if word in STOPWORDS or verb or adverb or word.isdigit() or "_" in word:
-                break
-            if run and (
-                _is_participle(word)
-                or _is_plural(low[i - 1])
-                or (_is_plural(word) and (nxt in _OBJECT_STARTS or nxt.endswith("ly")))
-            ):
-                break
-            run.append(tokens[i][0])
-            i += 1
-        last = run[-1].lower() if run else ""
-        specific = last not in _WEAK and not _is_participle(last)
-        if len(run) == 1 and _ADJECTIVE.search(last):
-            specific = False
-        if 1 <= len(run) <= 4 and specific and (len(last) > 2 or any(map(str.isdigit, last))):
-            article = low[start - 1] if start > skip else ""
-            return " ".join([article, *run] if article in _ARTICLES else run)
-        i = i + 1 if run else start + 1
     return None
 
 
@@ -583,7 +306,7 @@ class FollowUpPolicy:
         text = value.get("follow_up")
         if not isinstance(text, str):
             raise ModelError("follow_up is not a string")
-        return _ascii(text).strip(" \"'")
+        return ascii_text(text).strip(" \"'")
 
     def _rule(self, question: Question, answer: str, asked: Sequence[str]) -> tuple[str, str]:
         """The first rule-based probe that passes validation, with the reason it was chosen."""
@@ -612,7 +335,7 @@ class FollowUpPolicy:
                     continue
                 yield _key_point_probe(question.id, phrase), f"rule: key point {index + 1} missing"
         for text in question.follow_ups:
-            yield _ascii(text), "rule: next follow-up from the bank"
+            yield ascii_text(text), "rule: next follow-up from the bank"
         for text in _GENERIC_PROBES[:-1]:
             yield text, "rule: generic probe"
 
@@ -621,5 +344,5 @@ def _key_point_probe(question_id: str, phrase: str) -> str:
     # Stable variety: the template depends on the question and phrase, not on a global counter,
     # so the same interview replays with the same words.
     index = zlib.crc32(f"{question_id}:{phrase}".encode()) % len(_KEY_POINT_TEMPLATES)
-    verb = "do" if _is_plural(phrase.split()[-1]) else "does"
+    verb = "do" if is_plural(phrase.split()[-1]) else "does"
     return _KEY_POINT_TEMPLATES[index].format(phrase=phrase, verb=verb)

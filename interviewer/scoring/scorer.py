@@ -18,9 +18,8 @@ from typing import Any
 
 from interviewer.engines.base import LLM
 from interviewer.errors import LLMPreempted, ModelError
+from interviewer.interview.answers import topic_phrase
 from interviewer.interview.bank import Criterion, Question
-from interviewer.interview.followup import content_words, topic_phrase
-from interviewer.interview.followup import words as tokenize
 from interviewer.scoring.delivery import Delivery, delivery_metrics
 from interviewer.scoring.evidence import INSUFFICIENT, find_evidence, verify_quotes
 from interviewer.scoring.injection import injection_spans, strip_spans
@@ -35,6 +34,8 @@ from interviewer.scoring.signals import (
     specificity,
     star,
 )
+from interviewer.text import content_words
+from interviewer.text import words as tokenize
 from interviewer.types import Word
 
 __all__ = [

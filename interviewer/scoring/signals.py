@@ -2,8 +2,8 @@
 
 Each signal is a score from 1 to 5 plus the verbatim sentences of the answer it relied on, so
 every rule-based judgement can be shown and checked. The STAR and key-point detectors are the
-ones the follow-up policy uses (imported from :mod:`interviewer.interview.followup`), applied
-sentence by sentence here to find the evidence.
+ones the follow-up policy uses (:mod:`interviewer.interview.answers`), applied sentence by
+sentence here to find the evidence.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from interviewer.interview.answers import missing_star_parts
 from interviewer.interview.bank import Question
-from interviewer.interview.followup import content_words, missing_star_parts, words
 from interviewer.scoring.evidence import sentence_spans
+from interviewer.text import content_words, words
 
 __all__ = [
     "STAR_PARTS",
