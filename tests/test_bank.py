@@ -433,3 +433,16 @@ def test_question_yaml_helper_is_valid(tmp_path: Path) -> None:
     # Guards the helper the error tests rely on: without overrides it must load cleanly.
     write(tmp_path / "ok.yaml", GOOD_COMPANY + "questions:\n" + question_yaml("q.one"))
     assert validate_bank_files([tmp_path]) == []
+
+
+def test_add_question_leaves_a_shipped_file_as_written(bank: Bank, tmp_path: Path) -> None:
+    # A real hand-written file (anchors, aliases, comments, long lines, "  - " indentation): the
+    # round-trip edit only adds the new question's lines; every original line stays as it was.
+    original = (DEFAULT_BANK_DIR / "behavioral.yaml").read_text(encoding="utf-8")
+    dest = write(tmp_path / "behavioral.yaml", original)
+    added = bank.get("ds.stats.clt").model_copy(update={"id": "my.clt"})
+    add_question(added, dest, existing=[DEFAULT_BANK_DIR / "companies.yaml"])
+    after = dest.read_text(encoding="utf-8")
+    assert after.startswith(original)
+    assert after[len(original) :].startswith("  - id: my.clt\n")
+    assert load_bank([DEFAULT_BANK_DIR / "companies.yaml", dest]).get("my.clt") == added

@@ -34,8 +34,11 @@ from interviewer.interview.bank.schema import (
 
 __all__ = ["add_question", "import_bank_file"]
 
-#: Line width for what the editor writes: the shipped bank's (and the code's) line length.
+#: Line width for a new question's text, the shipped bank's line length.
 WIDTH = 100
+#: The round trip must not re-wrap what the user wrote: plain scalars are re-emitted, and a
+#: narrower width would fold their long lines.
+_KEEP_LINES = 1 << 16
 
 
 def _existing_paths(dest_dir: Path | None, existing: Sequence[Path] | None) -> list[Path]:
@@ -108,11 +111,17 @@ def _question_yaml(question: Question, indent: int) -> str:
     return "".join(pad + line if line.strip() else line for line in block.splitlines(True))
 
 
-def _round_trip(indent: int = 2, offset: int = 2) -> YAML:
-    rt = YAML()  # round-trip: keeps comments, anchors, key order and scalar styles
+def _round_trip(sequence: int = 2, offset: int = 0) -> YAML:
+    """A round-trip YAML (comments, anchors, key order and quoting kept) in the file's indent.
+
+    ``sequence`` and ``offset`` are ruamel's: ``questions:\n  - id:`` is sequence 4, offset 2;
+    mappings are indented by what is left after the dash.
+    """
+    rt = YAML()
     rt.preserve_quotes = True
-    rt.width = WIDTH
-    rt.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    rt.width = _KEEP_LINES
+    mapping = sequence - offset if sequence > offset else sequence
+    rt.indent(mapping=mapping, sequence=sequence, offset=offset)
     return rt
 
 
@@ -162,8 +171,8 @@ def _with_question(text: str, question: Question) -> str:
     if not text.strip():
         return text + "questions:\n" + _question_yaml(question, 2)
     try:
-        _, indent, offset = load_yaml_guess_indent(text)
-        rt = _round_trip(indent or 2, offset if offset is not None else 2)
+        _, sequence, offset = load_yaml_guess_indent(text)
+        rt = _round_trip(sequence or 2, offset or 0)
         data = rt.load(text)
     except RuamelError:
         return text  # invalid as it stands; validation reports why
