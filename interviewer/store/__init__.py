@@ -1,5 +1,6 @@
 """Durable storage for interviews: a DuckDB file with sessions, turns and events."""
 
+from interviewer.store.bench_runs import BenchRunRecord
 from interviewer.store.db import (
     LATENCY_KEYS,
     MODES,
@@ -17,6 +18,7 @@ __all__ = [
     "MODES",
     "SCHEMA_VERSION",
     "STATUSES",
+    "BenchRunRecord",
     "EventRecord",
     "SessionRecord",
     "Store",
