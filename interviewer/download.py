@@ -1,186 +1,59 @@
 """Model downloader: fetches the upgrades listed in ``models/manifest.toml``.
 
-Standard library only for the transfer (``urllib.request``), so it works in a bare venv.
-Every file lands as ``<file>.part`` first, is checked against the manifest's size and
-sha256, and only then is renamed into place; an interrupted transfer resumes from the
-``.part`` with an HTTP Range request. A ``.complete`` marker in the model folder records a
-finished install, so :func:`is_installed` never has to hash gigabytes.
+The transfer uses httpx (redirects followed, one connection per model). Every file lands as
+``<file>.part`` first, is checked against the manifest's size and sha256, and only then is
+renamed into place; an interrupted transfer resumes from the ``.part`` with an HTTP Range
+request. A ``.complete`` marker in the model folder records a finished install, so
+:func:`is_installed` never has to hash gigabytes. The manifest itself is read and validated by
+:mod:`interviewer.manifest`; its names are re-exported here.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import hashlib
-import http.client
 import json
 import os
 import re
-import sys
-import tomllib
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from interviewer.errors import ChecksumError, ConfigError, DownloadError, InterviewerError
+import httpx
 
-ROLES = ("stt", "llm", "tts", "vad")
-FORMATS = ("ctranslate2", "gguf", "piper")
-MARKER = ".complete"
-PART_SUFFIX = ".part"
+from interviewer.errors import ChecksumError, DownloadError
+from interviewer.manifest import (
+    FORMATS,
+    MARKER,
+    PART_SUFFIX,
+    ROLES,
+    ManifestEntry,
+    ManifestFile,
+    default_manifest_path,
+    load_manifest,
+)
+from interviewer.manifest import one_line as _one_line
+
+__all__ = [
+    "FORMATS",
+    "MARKER",
+    "PART_SUFFIX",
+    "ROLES",
+    "USER_AGENT",
+    "ManifestEntry",
+    "ManifestFile",
+    "default_manifest_path",
+    "download_model",
+    "is_installed",
+    "load_manifest",
+    "main",
+]
+
 USER_AGENT = "interviewer-model-downloader/0.1"
 
-_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
-_ENTRY_KEYS = {"role", "format", "description", "license", "files"}
-_FILE_KEYS = {"path", "url", "sha256", "size"}
 _NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT} if hasattr(errno, "EDQUOT") else {errno.ENOSPC}
-
-
-@dataclass(frozen=True)
-class ManifestFile:
-    """One file of a model: where it goes inside the model folder and how to check it."""
-
-    path: str
-    url: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One downloadable model (a folder of one or more files)."""
-
-    name: str
-    role: str
-    description: str
-    format: str
-    license: str
-    files: tuple[ManifestFile, ...]
-
-    @property
-    def total_size(self) -> int:
-        """Bytes of all files together."""
-        return sum(f.size for f in self.files)
-
-
-# ------------------------------------------------------------------------------------ manifest
-
-
-def default_manifest_path() -> Path:
-    """The checkout's ``models/manifest.toml``; ``INTERVIEWER_MANIFEST`` overrides it."""
-    env = os.environ.get("INTERVIEWER_MANIFEST")
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[1] / "models" / "manifest.toml"
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
-def _safe_relative(path: str) -> bool:
-    # Checked as both POSIX and Windows paths so a manifest cannot escape the folder on either.
-    if not path or "\\" in path or "\x00" in path:
-        return False
-    posix, windows = PurePosixPath(path), PureWindowsPath(path)
-    if posix.is_absolute() or windows.is_absolute() or windows.drive:
-        return False
-    parts = posix.parts
-    return bool(parts) and all(p not in ("..", ".", "") for p in parts)
-
-
-def _safe_name(name: str) -> bool:
-    return _safe_relative(name) and "/" not in name and not name.startswith(".")
-
-
-def _parse_file(where: str, raw: object) -> ManifestFile:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a table with path, url, sha256 and size")
-    missing = sorted(_FILE_KEYS - raw.keys())
-    if missing:
-        raise ConfigError(f"{where} is missing {', '.join(missing)}")
-    unknown = sorted(raw.keys() - _FILE_KEYS)
-    if unknown:
-        raise ConfigError(f"{where} has unknown key(s) {', '.join(unknown)}")
-    path, url, sha256, size = raw["path"], raw["url"], raw["sha256"], raw["size"]
-    if not isinstance(path, str) or not _safe_relative(path):
-        raise ConfigError(
-            f"{where}.path {path!r} must be a relative path inside the model folder (no '..')"
-        )
-    if path.endswith(PART_SUFFIX) or PurePosixPath(path).name == MARKER:
-        raise ConfigError(f"{where}.path {path!r} clashes with the downloader's own files")
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise ConfigError(f"{where}.url {url!r} must be an http(s) URL")
-    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
-        raise ConfigError(f"{where}.sha256 {sha256!r} must be 64 hex digits")
-    # bool is an int subclass; `size = true` is a typo, not one byte.
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-        raise ConfigError(f"{where}.size {size!r} must be a positive number of bytes")
-    return ManifestFile(path=path, url=url, sha256=sha256.lower(), size=size)
-
-
-def _parse_entry(manifest: Path, name: str, raw: object) -> ManifestEntry:
-    where = f'{manifest}: models."{name}"'
-    if not _safe_name(name):
-        raise ConfigError(f"{where}: the name must be a plain folder name (no '/', '..')")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a table")
-    missing = sorted(_ENTRY_KEYS - raw.keys())
-    if missing:
-        raise ConfigError(f"{where} is missing {', '.join(missing)}")
-    unknown = sorted(raw.keys() - _ENTRY_KEYS)
-    if unknown:
-        raise ConfigError(f"{where} has unknown key(s) {', '.join(unknown)}")
-    if raw["role"] not in ROLES:
-        raise ConfigError(f"{where}.role {raw['role']!r} is unknown; roles: {', '.join(ROLES)}")
-    if raw["format"] not in FORMATS:
-        raise ConfigError(
-            f"{where}.format {raw['format']!r} is unknown; formats: {', '.join(FORMATS)}"
-        )
-    for key in ("description", "license"):
-        if not isinstance(raw[key], str) or not raw[key].strip():
-            raise ConfigError(f"{where}.{key} must be a non-empty string")
-    files_raw = raw["files"]
-    if not isinstance(files_raw, list) or not files_raw:
-        raise ConfigError(f"{where}.files must be a non-empty array of tables")
-    files = tuple(_parse_file(f"{where}.files[{i}]", f) for i, f in enumerate(files_raw))
-    seen: set[str] = set()
-    for i, f in enumerate(files):
-        if f.path in seen:
-            raise ConfigError(f"{where}.files[{i}].path {f.path!r} is listed twice")
-        seen.add(f.path)
-    return ManifestEntry(
-        name=name,
-        role=raw["role"],
-        description=_one_line(raw["description"]),
-        format=raw["format"],
-        license=_one_line(raw["license"]),
-        files=files,
-    )
-
-
-def load_manifest(path: Path) -> dict[str, ManifestEntry]:
-    """Read and strictly validate a manifest; raise :class:`ConfigError` naming the field."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such manifest (set INTERVIEWER_MANIFEST)") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({_one_line(exc)})") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read manifest ({_one_line(exc)})") from exc
-    models = data.get("models")
-    if not isinstance(models, dict) or not models:
-        raise ConfigError(f'{path}: no [models."<name>"] tables')
-    unknown = sorted(set(data) - {"models"})
-    if unknown:
-        raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(unknown)}")
-    return {name: _parse_entry(Path(path), name, raw) for name, raw in models.items()}
 
 
 # ------------------------------------------------------------------------------ installed check
@@ -335,6 +208,30 @@ def _content_range_start(value: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _chunks(response: httpx.Response, size: int) -> Iterator[tuple[bytes, BaseException | None]]:
+    """The body as raw ``size``-byte chunks (the last may be shorter), each with None, or,
+    when the connection breaks, the bytes received so far paired with the error.
+
+    Raw bytes, as sent: the sha256 is of the file, never of a decoded body. Everything that
+    arrived before a break is handed over, so that the ``.part`` file keeps it for the resume.
+    """
+    pending = bytearray()
+    pieces = response.iter_raw()
+    while True:
+        try:
+            piece = next(pieces, b"")
+        except (httpx.TransportError, OSError) as exc:
+            # An empty pending chunk still carries the error; the writer skips nothing real.
+            yield bytes(pending), exc
+            return
+        pending += piece
+        while len(pending) >= size or (pending and not piece):
+            yield bytes(pending[:size]), None
+            del pending[:size]
+        if not piece:
+            return
+
+
 class _Job:
     """Downloads the files of one entry; holds what the error messages need."""
 
@@ -351,6 +248,7 @@ class _Job:
         self.reporter = reporter
         self.timeout = timeout
         self.chunk_size = chunk_size
+        self.client: httpx.Client  # set by run()
 
     # -- messages
 
@@ -380,11 +278,14 @@ class _Job:
 
     def run(self) -> None:
         done_before = 0
-        for index, mf in enumerate(self.entry.files):
-            self.reporter.set_file(f"{self.entry.name}/{mf.path}")
-            self.reporter.set_completed(done_before)
-            self._fetch(index, mf, done_before)
-            done_before += mf.size
+        # Hugging Face's resolve/ URLs redirect to a CDN; the timeout bounds each connect/read.
+        with httpx.Client(follow_redirects=True, timeout=self.timeout) as client:
+            self.client = client
+            for index, mf in enumerate(self.entry.files):
+                self.reporter.set_file(f"{self.entry.name}/{mf.path}")
+                self.reporter.set_completed(done_before)
+                self._fetch(index, mf, done_before)
+                done_before += mf.size
         self.reporter.set_completed(done_before)
 
     def _fetch(self, index: int, mf: ManifestFile, done_before: int) -> None:
@@ -420,22 +321,24 @@ class _Job:
         self._transfer(index, mf, part, have, done_before)
         os.replace(part, final)
 
-    def _open(self, url: str, have: int) -> http.client.HTTPResponse:
+    def _open(self, url: str, have: int) -> httpx.Response:
+        """A streaming response for ``url`` from byte ``have`` on; the caller closes it."""
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         if have:
             headers["Range"] = f"bytes={have}-"
-        request = urllib.request.Request(url, headers=headers)
         try:
-            response = urllib.request.urlopen(request, timeout=self.timeout)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 416 and have:
-                raise _RangeNotSatisfiable from exc
-            raise DownloadError(
-                f"HTTP {exc.code} for {url} ({_one_line(exc.reason)}); check the manifest URL"
-            ) from exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            request = self.client.build_request("GET", url, headers=headers)
+            response = self.client.send(request, stream=True)
+        except (httpx.TransportError, httpx.InvalidURL, OSError) as exc:
             raise self._network_error(url, exc) from exc
+        if response.is_error:
+            response.close()
+            if response.status_code == 416 and have:
+                raise _RangeNotSatisfiable
+            raise DownloadError(
+                f"HTTP {response.status_code} for {url} ({_one_line(response.reason_phrase)}); "
+                "check the manifest URL"
+            )
         return response
 
     def _transfer(
@@ -452,7 +355,7 @@ class _Job:
 
         if (
             have
-            and response.status == 206
+            and response.status_code == 206
             and _content_range_start(response.headers.get("Content-Range")) != have
         ):
             # A partial answer for some other offset cannot be appended: ask for everything.
@@ -461,8 +364,8 @@ class _Job:
             self.reporter.set_completed(done_before)
             response = self._open(mf.url, 0)
 
-        with response:
-            if have and response.status != 206:
+        with contextlib.closing(response):
+            if have and response.status_code != 206:
                 # 200 means the server ignored Range and sends the whole file.
                 have = 0
                 self.reporter.set_completed(done_before)
@@ -476,29 +379,12 @@ class _Job:
                 raise self._disk_error(part, exc) from exc
             with fh:
                 received = have
-                while True:
-                    try:
-                        chunk = response.read(self.chunk_size)
-                    except (OSError, http.client.HTTPException) as exc:
-                        raise self._interrupted(mf, received, exc) from exc
-                    if not chunk:
-                        break
-                    if received + len(chunk) > mf.size:
-                        fh.close()
-                        _unlink(part)
-                        raise ChecksumError(
-                            f"{mf.url} sent more than the {mf.size} bytes the manifest lists "
-                            f"for {self.folder / mf.path}; the partial file was deleted"
-                        )
-                    try:
-                        _write_all(fh, chunk)
-                    except OSError as exc:
-                        if _is_no_space(exc):
-                            raise self._no_space(index, part.stat().st_size, exc) from exc
-                        raise self._disk_error(part, exc) from exc
+                for chunk, error in _chunks(response, self.chunk_size):
+                    received = self._append(fh, part, index, mf, chunk, received)
                     digest.update(chunk)
-                    received += len(chunk)
-                    self.reporter.advance(len(chunk))
+                    if error is not None:
+                        # What arrived before the break stays in the .part for the resume.
+                        raise self._interrupted(mf, received, error) from error
                 try:
                     os.fsync(fh.fileno())
                 except OSError as exc:
@@ -515,6 +401,26 @@ class _Job:
                 f"sha256 mismatch for {self.folder / mf.path} from {mf.url}: expected "
                 f"{mf.sha256}, got {actual}; the bad download was deleted, rerun to fetch it again"
             )
+
+    def _append(
+        self, fh: BinaryIO, part: Path, index: int, mf: ManifestFile, chunk: bytes, received: int
+    ) -> int:
+        """Write one chunk to the ``.part`` file; return the bytes received so far."""
+        if received + len(chunk) > mf.size:
+            fh.close()
+            _unlink(part)
+            raise ChecksumError(
+                f"{mf.url} sent more than the {mf.size} bytes the manifest lists "
+                f"for {self.folder / mf.path}; the partial file was deleted"
+            )
+        try:
+            _write_all(fh, chunk)
+        except OSError as exc:
+            if _is_no_space(exc):
+                raise self._no_space(index, part.stat().st_size, exc) from exc
+            raise self._disk_error(part, exc) from exc
+        self.reporter.advance(len(chunk))
+        return received + len(chunk)
 
     def _interrupted(
         self, mf: ManifestFile, received: int, exc: BaseException | None
@@ -562,85 +468,12 @@ def download_model(
 # ------------------------------------------------------------------------------------------ CLI
 
 
-def _default_dest() -> Path:
-    from interviewer.config import model_dirs
-
-    return model_dirs()[0]
-
-
-def _installed_anywhere(entry: ManifestEntry, dest: Path | None) -> bool:
-    from interviewer.config import model_dirs
-
-    roots = [dest] if dest is not None else model_dirs()
-    return any(is_installed(entry, root) for root in roots)
-
-
-def _print_table(manifest: dict[str, ManifestEntry], dest: Path | None) -> None:
-    rows = [
-        (
-            e.name,
-            e.role,
-            f"{e.total_size / 1e6:,.0f}",
-            "yes" if _installed_anywhere(e, dest) else "no",
-            e.description,
-        )
-        for e in manifest.values()
-    ]
-    header = ("name", "role", "size MB", "installed", "description")
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(4)]
-    for row in (header, *rows):
-        cells = [row[i].rjust(widths[i]) if i == 2 else row[i].ljust(widths[i]) for i in range(4)]
-        print("  ".join(cells) + "  " + row[4])
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="download_models.py",
-        description="Download model upgrades listed in models/manifest.toml (sha256-checked).",
-    )
-    parser.add_argument("names", nargs="*", metavar="NAME", help="models to download")
-    parser.add_argument("--list", action="store_true", help="list the models and exit")
-    parser.add_argument("--all", action="store_true", help="download every model")
-    parser.add_argument("--dest", type=Path, help="folder to download into")
-    parser.add_argument("--manifest", type=Path, help="manifest file to read")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``scripts/download_models.py``; returns the exit code."""
-    args = _parser().parse_args(argv)
-    try:
-        manifest = load_manifest(args.manifest or default_manifest_path())
-        dest = args.dest.expanduser() if args.dest else None
-        if args.list:
-            _print_table(manifest, dest)
-            return 0
-        if args.all:
-            names = list(manifest)
-        elif args.names:
-            unknown = [n for n in args.names if n not in manifest]
-            if unknown:
-                print(
-                    f"error: unknown model(s) {', '.join(unknown)}; known: {', '.join(manifest)}",
-                    file=sys.stderr,
-                )
-                return 2
-            names = list(dict.fromkeys(args.names))
-        else:
-            print(
-                f"error: name a model, or use --all / --list; known: {', '.join(manifest)}",
-                file=sys.stderr,
-            )
-            return 2
-        root = dest or _default_dest()
-        for name in names:
-            folder = download_model(manifest[name], root, progress=not args.quiet)
-            print(f"{name}: installed in {folder}")
-    except InterviewerError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; .part files are kept, rerun to resume", file=sys.stderr)
-        return 130
-    return 0
+    """Entry point of ``scripts/download_models.py``; returns the exit code.
+
+    The command line lives in :mod:`interviewer.download_cli`; imported here on use, because it
+    imports this module.
+    """
+    from interviewer.download_cli import main as run
+
+    return run(argv)

@@ -214,10 +214,11 @@ def check_files(model: ResolvedModel) -> str:
 
 def _downloaded_candidates(role: str) -> list[tuple[str, Path]]:
     """Installed manifest entries of ``role``, in manifest order, as (name, folder)."""
-    from interviewer import download
+    from interviewer.download import is_installed
+    from interviewer.manifest import default_manifest_path, load_manifest
 
     try:
-        manifest = download.load_manifest(download.default_manifest_path())
+        manifest = load_manifest(default_manifest_path())
     except (ConfigError, FileNotFoundError, OSError):
         return []
     found = []
@@ -225,7 +226,7 @@ def _downloaded_candidates(role: str) -> list[tuple[str, Path]]:
         if entry.role != role:
             continue
         for root in model_dirs():
-            if download.is_installed(entry, root):
+            if is_installed(entry, root):
                 found.append((name, root / name))
                 break
     return found
