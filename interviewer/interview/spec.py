@@ -25,9 +25,10 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import KNOWN_ROLES, LEVELS
@@ -87,58 +88,50 @@ def _snake(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
 
 
-def _choice(field_name: str, value: Any, allowed: Iterable[str], aliases: Mapping[str, str]) -> str:
+def _choice(value: Any, allowed: Iterable[str], aliases: Mapping[str, str]) -> str:
     # Keep a tuple's order (levels go intern..staff); sort sets for a stable message.
     names = list(allowed) if isinstance(allowed, tuple) else sorted(allowed)
     if not isinstance(value, str):
-        raise ConfigError(
-            f"{field_name}: expected text, got {value!r}; use one of {', '.join(names)}"
-        )
+        raise ValueError(f"expected text, got {value!r}; use one of {', '.join(names)}")
     key = _snake(value)
     key = aliases.get(key, key)
     if key in names:
         return key
     close = difflib.get_close_matches(key, names, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    raise ConfigError(
-        f"{field_name}: {value!r} is not allowed{hint}; use one of {', '.join(names)}"
-    )
+    raise ValueError(f"{value!r} is not allowed{hint}; use one of {', '.join(names)}")
 
 
-def _int(field_name: str, value: Any, low: int, high: int) -> int:
+def _int(value: Any, low: int, high: int) -> int:
     # bool is an int in Python; "questions = true" is a typo, not 1.
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ConfigError(
-            f"{field_name}: expected a whole number from {low} to {high}, got {value!r}"
-        )
+        raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
     try:
         number = int(value)
     except ValueError:
-        raise ConfigError(
-            f"{field_name}: expected a whole number from {low} to {high}, got {value!r}"
-        ) from None
+        raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}") from None
     if not low <= number <= high:
-        raise ConfigError(f"{field_name}: {number} is out of range; use {low} to {high}")
+        raise ValueError(f"{number} is out of range; use {low} to {high}")
     return number
 
 
 def _minutes(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(f"minutes: expected a number of minutes, got {value!r}")
+        raise ValueError(f"expected a number of minutes, got {value!r}")
     try:
         number = float(value)
     except ValueError:
-        raise ConfigError(f"minutes: expected a number of minutes, got {value!r}") from None
+        raise ValueError(f"expected a number of minutes, got {value!r}") from None
     if not 1.0 <= number <= MAX_MINUTES:
-        raise ConfigError(f"minutes: {value} is out of range; use 1 to {MAX_MINUTES:g}")
+        raise ValueError(f"{value} is out of range; use 1 to {MAX_MINUTES:g}")
     return number
 
 
-def _text(field_name: str, value: Any) -> str | None:
+def _text(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"{field_name}: expected text, got {type(value).__name__}")
+        raise ValueError(f"expected text, got {type(value).__name__}")
     value = value.strip()
     return value or None
 
@@ -201,14 +194,16 @@ def _read_pdf(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read PDF ({type(exc).__name__}: {exc})") from exc
 
 
-@dataclass(frozen=True)
-class InterviewSpec:
+class InterviewSpec(BaseModel):
     """One interview's settings, validated and normalised on construction.
 
     ``questions`` is the number of bank questions; with only ``minutes`` set, the count follows
     from the time budget (see :func:`interviewer.interview.selection.question_count`), and with
-    both, ``minutes`` caps the interview while ``questions`` caps the count.
+    both, ``minutes`` caps the interview while ``questions`` caps the count. Invalid values raise
+    :class:`ConfigError` (``field: what is wrong; what it accepts``), not pydantic's error.
     """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: str
     company: str | None = None
@@ -222,24 +217,53 @@ class InterviewSpec:
     max_follow_ups: int = 1
     seed: int | None = None
 
-    def __post_init__(self) -> None:
-        # Frozen, so normalised values are written with object.__setattr__; this runs for every
-        # way of building a spec, including dataclasses.replace.
-        set_ = object.__setattr__
-        # Which roles exist depends on the bank, so membership is checked by from_mapping (and
-        # again by the selection); here the role is only normalised.
-        set_(self, "role", _normal_role(self.role))
-        set_(self, "level", _choice("level", self.level, LEVELS, _LEVEL_ALIASES))
-        set_(self, "type", _choice("type", self.type, INTERVIEW_TYPES, _TYPE_ALIASES))
-        for name in ("company", "notes", "job_description", "resume"):
-            set_(self, name, _text(name, getattr(self, name)))
-        if self.questions is not None:
-            set_(self, "questions", _int("questions", self.questions, 1, MAX_QUESTIONS))
-        if self.minutes is not None:
-            set_(self, "minutes", _minutes(self.minutes))
-        set_(self, "max_follow_ups", _int("max_follow_ups", self.max_follow_ups, 0, MAX_FOLLOW_UPS))
-        if self.seed is not None:
-            set_(self, "seed", _int("seed", self.seed, 0, 2**63 - 1))
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(_first_error(exc)) from None
+
+    # Which roles exist depends on the bank, so membership is checked by from_mapping (and
+    # again by the selection); here the role is only normalised.
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: Any) -> str:
+        return _normal_role(value)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> str:
+        return _choice(value, LEVELS, _LEVEL_ALIASES)
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, value: Any) -> str:
+        return _choice(value, INTERVIEW_TYPES, _TYPE_ALIASES)
+
+    @field_validator("company", "notes", "job_description", "resume", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> str | None:
+        return _text(value)
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _questions(cls, value: Any) -> int | None:
+        return None if value is None else _int(value, 1, MAX_QUESTIONS)
+
+    @field_validator("minutes", mode="before")
+    @classmethod
+    def _budget(cls, value: Any) -> float | None:
+        return None if value is None else _minutes(value)
+
+    @field_validator("max_follow_ups", mode="before")
+    @classmethod
+    def _follow_ups(cls, value: Any) -> int:
+        return _int(value, 0, MAX_FOLLOW_UPS)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, value: Any) -> int | None:
+        return None if value is None else _int(value, 0, 2**63 - 1)
 
     # ------------------------------------------------------------------ constructors
 
@@ -258,7 +282,7 @@ class InterviewSpec:
         relative to ``base_dir`` when given. Unknown keys are errors, with a suggestion.
         """
         values = _expand_files(data, base_dir)
-        allowed = {f.name for f in fields(cls)}
+        allowed = set(cls.model_fields)
         for key in values:
             if key not in allowed:
                 names = sorted(allowed | {"resume_file", "job_description_file"})
@@ -268,7 +292,10 @@ class InterviewSpec:
         known = _role_set(roles)
         if values.get("role") is None:
             raise ConfigError("role: required; use one of " + ", ".join(sorted(known)))
-        values["role"] = _choice("role", _normal_role(values["role"]), known, _ROLE_ALIASES)
+        try:
+            values["role"] = _choice(_normal_role(values["role"]), known, _ROLE_ALIASES)
+        except ValueError as exc:
+            raise ConfigError(f"role: {exc}") from None
         return cls(**values)
 
     @classmethod
@@ -318,7 +345,7 @@ class InterviewSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values; ``from_mapping(spec.to_dict())`` gives the spec back."""
-        return asdict(self)
+        return self.model_dump()
 
     def derived_seed(self) -> int:
         """``seed`` if set, else a stable number from the spec (same spec, same interview)."""
@@ -346,9 +373,21 @@ def _role_set(roles: Iterable[str] | None) -> frozenset[str]:
     return KNOWN_ROLES | frozenset(roles or ())
 
 
+def _first_error(exc: ValidationError) -> str:
+    """The first problem as ``field: message``, in the words of this module's validators."""
+    error = exc.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in error["loc"]) or "spec"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if error["type"] == "missing":
+        return f"{field}: required"
+    cause = error.get("ctx", {}).get("error")
+    return f"{field}: {cause if cause is not None else error['msg']}"
+
+
 def _normal_role(value: Any) -> str:
     if not isinstance(value, str) or not _snake(value):
-        raise ConfigError(f"role: expected a role name, got {value!r}")
+        raise ValueError(f"expected a role name, got {value!r}")
     key = _snake(value)
     return _ROLE_ALIASES.get(key, key)
 
