@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
@@ -43,6 +42,7 @@ from interviewer.interview.phrases import (
     greeting,
     sentence,
 )
+from interviewer.interview.resume import STATE_VERSION, Phase, Resumable, Turn
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
 from interviewer.text import words
@@ -59,7 +59,6 @@ __all__ = [
     "parse_command",
 ]
 
-Phase = Literal["ready", "question", "candidate_questions", "closed"]
 
 #: With a time budget, no new bank question is asked once less than this many seconds remain.
 WRAP_UP_S = 120.0
@@ -69,25 +68,12 @@ FOLLOW_UP_CUTOFF_S = 180.0
 #: Answers with fewer words than this get a nudge instead of a follow-up.
 SHORT_ANSWER_WORDS = 4
 MAX_CANDIDATE_QUESTIONS = 3
-STATE_VERSION = 1
-
-
-class Turn(NamedTuple):
-    """One line of the transcript.
-
-    ``kind`` is a :data:`~interviewer.interview.base.ReplyKind` for what the interviewer said,
-    or ``answer``, ``command`` or ``silence`` for the candidate's turns.
-    """
-
-    kind: str
-    question_id: str | None
-    text: str
 
 
 # --------------------------------------------------------------------------- the machine
 
 
-class InterviewMachine:
+class InterviewMachine(Resumable):
     """The interview logic behind the voice; implements the pipeline's ``Brain`` protocol.
 
     ``questions`` defaults to :func:`select_questions` on ``bank`` and ``spec`` (the caller
@@ -247,79 +233,6 @@ class InterviewMachine:
         if self._spec.minutes is None:
             return None
         return self._spec.minutes * 60.0 - self.elapsed()
-
-    # ------------------------------------------------------------------ persistence
-
-    def state_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready state, enough for :meth:`from_state` to resume the interview."""
-        return {
-            "version": STATE_VERSION,
-            "spec": self._spec.to_dict(),
-            "company_id": self._company.id if self._company else None,
-            "question_ids": [q.id for q in self._questions],
-            "phase": self._phase,
-            "index": self._index,
-            "follow_ups": list(self._follow_ups),
-            "answers": {qid: [list(p) for p in pairs] for qid, pairs in self.answers().items()},
-            "transcript": [list(turn) for turn in self._transcript],
-            "elapsed": round(self.elapsed(), 3),
-            "said": self._said,
-            "candidate_questions": self._candidate_questions,
-        }
-
-    @classmethod
-    def from_state(
-        cls,
-        bank: Bank,
-        state: Mapping[str, Any],
-        *,
-        followups: FollowUpPolicy,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> InterviewMachine:
-        """Rebuild an interrupted interview; :meth:`start` then resumes it.
-
-        It resumes at the current question if that has no answer yet, else at the next one;
-        earlier answers, the transcript and the time already spent are kept. Raises ConfigError
-        when the state is malformed or names questions the bank no longer has.
-        """
-        try:
-            if state["version"] != STATE_VERSION:
-                raise ConfigError(
-                    f"interview state version {state['version']!r} is not supported "
-                    f"(expected {STATE_VERSION})"
-                )
-            spec = InterviewSpec.from_mapping(state["spec"], roles=bank.roles)
-            questions = [bank.get(qid) for qid in state["question_ids"]]
-            company_id = state.get("company_id")
-            company = bank.company(company_id) if company_id else None
-            machine = cls(
-                bank, spec, followups=followups, questions=questions, clock=clock, company=company
-            )
-            machine._restore(state)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"interview state is damaged ({type(exc).__name__}: {exc})") from exc
-        return machine
-
-    def _restore(self, state: Mapping[str, Any]) -> None:
-        self._transcript = [Turn(*turn) for turn in state["transcript"]]
-        self._answers = {
-            str(qid): [(str(a), str(b)) for a, b in pairs]
-            for qid, pairs in state["answers"].items()
-        }
-        self._elapsed_before = float(state["elapsed"])
-        self._said = int(state["said"])
-        self._candidate_questions = int(state["candidate_questions"])
-        phase = state["phase"]
-        index = int(state["index"])
-        if phase == "closed":
-            self._phase = "closed"
-            return
-        if phase == "question" and self._answers.get(self._questions[index].id):
-            index += 1
-        elif phase == "candidate_questions":
-            index = len(self._questions)
-        self._index = index
-        self._resumed = True
 
     # ------------------------------------------------------------------ turn handling
 
