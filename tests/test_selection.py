@@ -23,7 +23,7 @@ def bank() -> Bank:
 
 def spec(**values: object) -> InterviewSpec:
     values.setdefault("role", "data_scientist")
-    return InterviewSpec(**values)  # type: ignore[arg-type]
+    return InterviewSpec(**values)
 
 
 @pytest.mark.parametrize("role", ["data_scientist", "software_engineer", "ml_engineer"])

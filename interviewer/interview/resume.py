@@ -8,8 +8,8 @@ or names questions the bank no longer has is a ConfigError, never a half-restore
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
@@ -17,7 +17,6 @@ from interviewer.interview.spec import InterviewSpec
 
 if TYPE_CHECKING:
     from interviewer.interview.followup import FollowUpPolicy
-    from interviewer.interview.machine import InterviewMachine
 
 __all__ = ["STATE_VERSION", "Phase", "Resumable", "Turn"]
 
@@ -56,6 +55,17 @@ class Resumable:
     _resumed: bool
 
     if TYPE_CHECKING:
+        # What the mixin uses of InterviewMachine, for the type checker.
+        def __init__(
+            self,
+            bank: Bank,
+            spec: InterviewSpec,
+            *,
+            followups: FollowUpPolicy,
+            questions: Sequence[Question] | None = None,
+            clock: Callable[[], float] = time.monotonic,
+            company: CompanyProfile | None = None,
+        ) -> None: ...
 
         def answers(self) -> dict[str, list[tuple[str, str]]]: ...
 
@@ -80,13 +90,13 @@ class Resumable:
 
     @classmethod
     def from_state(
-        cls: type[InterviewMachine],
+        cls,
         bank: Bank,
         state: Mapping[str, Any],
         *,
         followups: FollowUpPolicy,
         clock: Callable[[], float] = time.monotonic,
-    ) -> InterviewMachine:
+    ) -> Self:
         """Rebuild an interrupted interview; :meth:`start` then resumes it.
 
         It resumes at the current question if that has no answer yet, else at the next one;

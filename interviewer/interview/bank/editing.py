@@ -154,6 +154,8 @@ def _move_trailing_comment(old: Any, new: Any) -> None:
     holder, key, index = src
     slots = holder.ca.items.get(key)
     token = slots[index] if slots and len(slots) > index else None
+    if token is None:
+        return
     value = getattr(token, "value", None)
     if not isinstance(value, str) or "\n" not in value:
         return
