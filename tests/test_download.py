@@ -41,6 +41,8 @@ class FileServer:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        #: name -> name it redirects to (302), as Hugging Face's resolve/ URLs do to a CDN
+        self.redirects: dict[str, str] = {}
         self.requests: list[tuple[str, str | None]] = []
         self.ignore_range = False
         #: close the connection after this many body bytes (once), to cut a transfer short
@@ -74,6 +76,12 @@ class FileServer:
                 with server.lock:
                     server.requests.append((name, range_header))
                     cut, server.cut_after = server.cut_after, None
+                if name in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.url(server.redirects[name]))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 data = server.files.get(name)
                 if data is None:
                     self.send_error(404, "Not Found")
@@ -163,6 +171,24 @@ def test_full_download_verifies_and_writes_marker(server: FileServer, tmp_path: 
     assert marker["timestamp"]
     assert is_installed(entry, tmp_path)
     assert [r for _, r in server.requests] == [None, None]
+
+
+def test_redirect_is_followed_and_resume_asks_the_target(
+    server: FileServer, tmp_path: Path
+) -> None:
+    data = os.urandom(200_000)
+    entry = make_entry(server, "m12", {"model.gguf": data})
+    server.files["cdn/blob"] = server.files.pop("m12/model.gguf")
+    server.redirects["m12/model.gguf"] = "cdn/blob"
+    part = tmp_path / "m12" / "model.gguf.part"
+    part.parent.mkdir()
+    part.write_bytes(data[:50_000])
+
+    download_model(entry, tmp_path, progress=False)
+
+    assert (tmp_path / "m12" / "model.gguf").read_bytes() == data
+    # The Range header travels with the redirect, so the resume fetches only the rest.
+    assert server.requests == [("m12/model.gguf", "bytes=50000-"), ("cdn/blob", "bytes=50000-")]
 
 
 def test_interrupted_transfer_keeps_part_and_resumes(server: FileServer, tmp_path: Path) -> None:
