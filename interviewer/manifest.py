@@ -190,7 +190,9 @@ def _first_error(where: str, exc: ValidationError) -> str:
     if first["type"] == "value_error":
         message = str(first.get("ctx", {}).get("error", first["msg"]))
         return one_line(f"{field} {first['input']!r} {message}")
-    return one_line(f"{field}: {first['msg']}")
+    given = first.get("input")
+    shown = f" {given!r}" if isinstance(given, str | int | float | bool) else ""
+    return one_line(f"{field}{shown}: {first['msg']}")
 
 
 def _entry(manifest: Path, name: str, raw: Any) -> ManifestEntry:
