@@ -81,7 +81,6 @@ def extract_pdf(path: Path) -> Extracted:
             capture_output=True,
             timeout=EXTRACT_WALL_S,
             env=env,
-            preexec_fn=_limit_child if os.name == "posix" else None,
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -113,19 +112,27 @@ def extract_pdf(path: Path) -> Extracted:
 
 
 def _limits() -> dict[str, int]:
+    """The parent's current limits, handed to the child on its command line."""
     return {
         "chars": MAX_DOCUMENT_CHARS,
         "pages": MAX_PDF_PAGES,
         "page_bytes": MAX_PAGE_CONTENT_BYTES,
         "content_bytes": MAX_PDF_CONTENT_BYTES,
+        "cpu_s": EXTRACT_CPU_S,
+        "memory_bytes": EXTRACT_MEMORY_BYTES,
     }
 
 
-def _limit_child() -> None:  # pragma: no cover - runs in the child between fork and exec
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_CPU, (EXTRACT_CPU_S, EXTRACT_CPU_S + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (EXTRACT_MEMORY_BYTES, EXTRACT_MEMORY_BYTES))
+def limit_this_process(cpu_s: int, memory_bytes: int) -> None:
+    """The child limits itself before it opens the file (not in a ``preexec_fn``: forking a
+    threaded server and running Python before ``exec`` can deadlock). Past the CPU limit the
+    kernel sends SIGXCPU; past the memory limit allocations fail."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX: the parent's wall-time limit remains
+        return
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 class _Count(logging.Handler):
@@ -201,5 +208,6 @@ def read_pdf_bounded(path: Path, limits: dict[str, int] | None = None) -> dict[s
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through extract_pdf
-    given = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
+    given = {**_limits(), **(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})}
+    limit_this_process(int(given["cpu_s"]), int(given["memory_bytes"]))
     sys.stdout.write(json.dumps(read_pdf_bounded(Path(sys.argv[1]), given)))
