@@ -39,6 +39,13 @@ SR = 16_000
 ANSWER = "At my last job I rebuilt the data pipeline and the launch shipped on time."
 FAST = EndpointConfig(silence_s=0.3, filler_silence_s=1.0, no_answer_s=20.0, min_speech_s=0.1)
 BANK = load_bank()
+#: cookies are named after the server's port, and the owner cookie is signed (``ID.MAC``)
+OWNER_COOKIE = security.owner_cookie("127.0.0.1:8765")
+
+
+def user_of(c: TestClient) -> str:
+    """The store's user id of the browser ``c``."""
+    return security.user_id_for(c.cookies[OWNER_COOKIE].split(".", 1)[0])
 
 
 def tone(seconds: float, amp: float = 0.3) -> np.ndarray:
@@ -197,7 +204,7 @@ def test_setup_page_offers_the_bank_and_sets_a_private_owner_cookie(web: Web) ->
     for role in BANK.roles:
         assert f'value="{role}"' in r.text
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith(f"{security.OWNER_COOKIE}=")
+    assert cookie.startswith(f"{OWNER_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert "default-src 'self'" in r.headers["content-security-policy"]
     # the same browser keeps its id
@@ -239,8 +246,7 @@ def test_job_description_upload_reaches_the_spec(web: Web, tmp_path: Path) -> No
             "resume": ("cv.pdf", pdf, "application/pdf"),
         },
     )
-    owner = c.cookies[security.OWNER_COOKIE]
-    stored = web.app.state.registry.get(ticket, security.user_id_for(owner))
+    stored = web.app.state.registry.get(ticket, user_of(c))
     assert "churn models with SQL and Python" in stored.spec.job_description
     assert "forecasting models at Acme" in stored.spec.resume
     page = c.get(f"/interview/{ticket}")
@@ -355,7 +361,8 @@ def test_a_non_loopback_server_needs_its_token(tmp_path: Path) -> None:
         # a WebSocket without the token is refused even from the right origin and owner
         ticket = new_ticket(c, origin=base)
         stranger = TestClient(w.app, base_url=base)
-        stranger.cookies.set(security.OWNER_COOKIE, c.cookies[security.OWNER_COOKIE])
+        owner_cookie = security.owner_cookie("192.0.2.10:8765")
+        stranger.cookies.set(owner_cookie, c.cookies[owner_cookie])
         with (
             pytest.raises(WebSocketDisconnect),
             stranger.websocket_connect(ws_url(ticket, base), headers={"origin": base}),
@@ -371,7 +378,7 @@ def test_a_non_loopback_server_needs_its_token(tmp_path: Path) -> None:
 def test_one_browser_cannot_see_another_browsers_interviews(web: Web) -> None:
     alice, bob = client(web), client(web)
     ticket = new_ticket(alice)
-    alice_user = security.user_id_for(alice.cookies[security.OWNER_COOKIE])
+    alice_user = user_of(alice)
     sid = web.store.create_session({"role": "data_scientist"}, {}, "web", user_id=alice_user)
     bob.get("/")
     assert bob.get(f"/interview/{ticket}").status_code == 404
@@ -419,7 +426,7 @@ def test_a_whole_interview_over_the_websocket(web: Web) -> None:
     wait_done(web)
     record = web.store.get_session(session["id"])
     assert record.status == "finished" and record.mode == "web"
-    assert record.user_id == security.user_id_for(c.cookies[security.OWNER_COOKIE])
+    assert record.user_id == user_of(c)
     answers = [t.answer_text for t in record.turns]
     assert answers[0] == ANSWER
     assert record.turns[0].scores is not None  # scored during the interview, before the report

@@ -10,10 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
-import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -35,10 +32,13 @@ from interviewer.interview.spec import (
 )
 from interviewer.pipeline.runner import RunnerConfig
 from interviewer.store import Store, StoreError
+from interviewer.textsafe import storable
 from interviewer.web import security
+from interviewer.web.channel import MAX_WS_BINARY, Outbox, on_client_text, socket_refusal
 from interviewer.web.engines import EngineHub
 from interviewer.web.live import LiveInterview
-from interviewer.web.security import AccessPolicy, RequestError
+from interviewer.web.registry import Registry, Ticket
+from interviewer.web.security import AccessPolicy, CookieSigner, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,7 @@ TEMPLATE_DIR = HERE / "templates"
 MAX_FORM_BYTES = 2 * MAX_DOCUMENT_BYTES + 64 * 1024
 MAX_NOTES_CHARS = 4000
 MAX_SHORT_FIELD_CHARS = 120
-#: WebSocket messages: audio arrives in 32 ms blocks (1 KiB); anything near this is not ours.
-MAX_WS_BINARY = 64 * 1024
-MAX_WS_TEXT = 8 * 1024
-#: An interview page not opened within this time is forgotten (its spec was never used).
-TICKET_TTL_S = 3600.0
-MAX_OPEN_TICKETS_PER_OWNER = 5
-
+OWNER_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
@@ -67,126 +61,6 @@ REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'none'"
 )
-
-
-@dataclass
-class Ticket:
-    """A validated interview spec waiting for its page to connect; used once."""
-
-    id: str
-    user_id: str
-    spec: InterviewSpec
-    created: float = field(default_factory=time.monotonic)
-    live: LiveInterview | None = None
-
-
-class Registry:
-    """Tickets and running interviews, each bound to its owner."""
-
-    def __init__(self, max_live: int, max_live_per_owner: int) -> None:
-        self.max_live = max_live
-        self.max_live_per_owner = max_live_per_owner
-        self._lock = threading.Lock()
-        self._tickets: dict[str, Ticket] = {}
-
-    def add(self, user_id: str, spec: InterviewSpec) -> Ticket:
-        with self._lock:
-            self._expire()
-            open_ = [t for t in self._tickets.values() if t.user_id == user_id and t.live is None]
-            if len(open_) >= MAX_OPEN_TICKETS_PER_OWNER:
-                # the oldest unopened page goes: people reload the form, that is no abuse
-                oldest = min(open_, key=lambda t: t.created)
-                del self._tickets[oldest.id]
-            ticket = Ticket(security.new_ticket(), user_id, spec)
-            self._tickets[ticket.id] = ticket
-            return ticket
-
-    def get(self, ticket_id: str, user_id: str) -> Ticket | None:
-        with self._lock:
-            ticket = self._tickets.get(ticket_id)
-            if ticket is None or ticket.user_id != user_id:
-                return None
-            return ticket
-
-    def claim(self, ticket_id: str, user_id: str, make: Callable[[Ticket], LiveInterview]) -> Any:
-        """Bind a running interview to the ticket: the LiveInterview, or a refusal message."""
-        with self._lock:
-            ticket = self._tickets.get(ticket_id)
-            if ticket is None or ticket.user_id != user_id:
-                return "no such interview (it may have expired); start a new one"
-            if ticket.live is not None:
-                return "this interview was already started; see your history for its report"
-            running = [t for t in self._tickets.values() if t.live and not t.live.done.is_set()]
-            if len(running) >= self.max_live:
-                return f"the server is running {len(running)} interviews; try again later"
-            mine = [t for t in running if t.user_id == user_id]
-            if len(mine) >= self.max_live_per_owner:
-                return "you already have an interview running in another tab; end it first"
-            ticket.live = make(ticket)
-            return ticket.live
-
-    def running(self) -> list[LiveInterview]:
-        with self._lock:
-            return [t.live for t in self._tickets.values() if t.live and not t.live.done.is_set()]
-
-    def forget(self, live: LiveInterview) -> None:
-        with self._lock:
-            for key, t in list(self._tickets.items()):
-                if t.live is live:
-                    del self._tickets[key]
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for key, t in list(self._tickets.items()):
-            if t.live is None and now - t.created > TICKET_TTL_S:
-                del self._tickets[key]
-
-
-class Outbox:
-    """Messages from the interview's threads to the WebSocket, through the event loop."""
-
-    CLOSE = object()
-    #: queued messages at most (audio blocks are 32 ms each): a stalled client loses audio,
-    #: the server does not grow a backlog
-    MAX_ITEMS = 400
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        self.dropped = 0
-
-    def put(self, item: Any) -> None:
-        """From any thread; never blocks."""
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
-            self.loop.call_soon_threadsafe(self._put, item)
-
-    def _put(self, item: Any) -> None:
-        if isinstance(item, bytes) and self.queue.qsize() >= self.MAX_ITEMS:
-            self.dropped += 1
-            return
-        self.queue.put_nowait(item)
-
-    def json(self, message: dict[str, Any]) -> None:
-        self.put(message)
-
-    def audio(self, data: bytes) -> None:
-        self.put(data)
-
-    async def pump(self, ws: WebSocket) -> None:
-        while True:
-            item = await self.queue.get()
-            if item is self.CLOSE:
-                return
-            try:
-                if isinstance(item, bytes):
-                    await ws.send_bytes(item)
-                else:
-                    await ws.send_text(json.dumps(item))
-                    if item.get("type") == "state" and item.get("state") == "ended":
-                        await ws.close(1000)
-                        return
-            except (WebSocketDisconnect, RuntimeError):
-                return  # the client is gone; the receive loop stops the interview
 
 
 def create_app(
@@ -200,14 +74,21 @@ def create_app(
     max_live_per_owner: int = 2,
     shutdown_scoring_s: float = 5.0,
     live_scoring: bool = True,
+    secret: bytes | None = None,
 ) -> FastAPI:
     """The web app. ``store``, ``bank`` and ``hub`` are shared by every interview.
 
     ``live_scoring`` scores each answer with the LLM while the interview goes on (as the CLI
     does); the end of the interview then waits for the last score, which takes long on a small
     CPU. Off, the report scores the answers by the rules when it is first opened.
+
+    ``secret`` signs the owner cookies; by default it is read from (or made in) a file beside
+    the store, so owners survive a restart and the secret goes where the store's data goes.
     """
     registry = Registry(max_live, max_live_per_owner)
+    signer = CookieSigner(
+        secret if secret is not None else security.load_secret(security.secret_path_for(store.path))
+    )
     templates = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html", "j2"]),
@@ -261,17 +142,17 @@ def create_app(
         if not policy.host_ok(request.headers.get("host")):
             return _plain(400, "bad Host header: open the app at http://127.0.0.1:PORT/")
         token_q = request.query_params.get("token")
+        host = request.headers.get("host")
         if policy.token is not None:
-            given = request.cookies.get(security.TOKEN_COOKIE) or _bearer(request)
+            token_name = security.token_cookie(host, request.url.scheme)
+            given = request.cookies.get(token_name) or _bearer(request)
             if token_q is not None and policy.token_ok(token_q):
                 # Once in the URL (as printed), then in a cookie: the token leaves the URL bar
                 # and the history, and later requests need not carry it.
                 query = {k: v for k, v in request.query_params.items() if k != "token"}
                 target = request.url.path + (f"?{urlencode(query)}" if query else "")
                 resp: Response = RedirectResponse(target, status_code=303)
-                resp.set_cookie(
-                    security.TOKEN_COOKIE, token_q, httponly=True, samesite="strict", path="/"
-                )
+                resp.set_cookie(token_name, token_q, httponly=True, samesite="strict", path="/")
                 return _headers(resp)
             if not policy.token_ok(given):
                 return _plain(
@@ -283,20 +164,22 @@ def create_app(
             request.headers.get("origin"), request.headers.get("host")
         ):
             return _plain(403, "cross-origin request refused: use the app's own pages")
-        owner = request.cookies.get(security.OWNER_COOKIE)
-        fresh = not security.valid_owner(owner)
-        if fresh:
+        owner_name = security.owner_cookie(host, request.url.scheme)
+        owner = signer.owner(owner_name, request.cookies.get(owner_name))
+        fresh = owner is None
+        if owner is None:
+            # no cookie, another server's, or one signed under a rotated secret: a new owner
             owner = security.new_owner_id()
         request.state.owner = owner
         response: Response = await call_next(request)
         if fresh:
             response.set_cookie(
-                security.OWNER_COOKIE,
-                owner or "",
+                owner_name,
+                signer.sign(owner_name, owner),
                 httponly=True,
                 samesite="strict",
                 path="/",
-                max_age=365 * 24 * 3600,
+                max_age=OWNER_COOKIE_MAX_AGE_S,
             )
         return _headers(response)
 
@@ -309,6 +192,7 @@ def create_app(
     async def create_interview(request: Request) -> Response:
         values: dict[str, Any] = {}
         try:
+            registry.check_room(user_of(request))
             length = request.headers.get("content-length")
             if length is None:
                 raise RequestError("the form must be sent with a Content-Length", 411)
@@ -319,8 +203,9 @@ def create_app(
                     413,
                 )
             form = await request.form(max_files=2, max_fields=20)
-            values = {k: v for k, v in form.items() if isinstance(v, str)}
-            spec = await _spec_from_form(form, bank)
+            values = {k: storable(v) for k, v in form.items() if isinstance(v, str)}
+            spec, notices = await _spec_from_form(form, bank)
+            ticket = registry.add(user_of(request), spec, notices)
         except RequestError as exc:
             return page(
                 "setup.html",
@@ -329,7 +214,6 @@ def create_app(
                 error=str(exc),
                 **setup_context(values),
             )
-        ticket = registry.add(user_of(request), spec)
         return RedirectResponse(f"/interview/{ticket.id}", status_code=303)
 
     @app.get("/interview/{ticket_id}", response_class=HTMLResponse)
@@ -350,6 +234,7 @@ def create_app(
             spec=ticket.spec,
             engines=hub.status,
             started=ticket.live is not None,
+            notices=ticket.notices,
         )
 
     @app.get("/history", response_class=HTMLResponse)
@@ -394,9 +279,10 @@ def create_app(
     # ------------------------------------------------------------------ the interview socket
     @app.websocket("/ws/interview/{ticket_id}")
     async def interview_socket(ws: WebSocket, ticket_id: str) -> None:
-        refusal = _socket_refusal(ws, policy)
-        owner = ws.cookies.get(security.OWNER_COOKIE)
-        if refusal is None and not security.valid_owner(owner):
+        refusal = socket_refusal(ws, policy)
+        owner_name = security.owner_cookie(ws.headers.get("host"), ws.url.scheme)
+        owner = signer.owner(owner_name, ws.cookies.get(owner_name))
+        if refusal is None and owner is None:
             refusal = "no owner cookie: open the interview page first"
         if refusal is None and not security.TICKET_RE.match(ticket_id):
             refusal = "no such interview"
@@ -406,7 +292,7 @@ def create_app(
             return
         user_id = security.user_id_for(owner or "")
         loop = asyncio.get_running_loop()
-        outbox = Outbox(loop)
+        outbox = Outbox(loop, redact=(str(store.path),))
 
         def make(ticket: Ticket) -> LiveInterview:
             return LiveInterview(
@@ -447,7 +333,7 @@ def create_app(
                     continue
                 text = message.get("text")
                 if text is not None:
-                    _on_client_text(live, outbox, text)
+                    on_client_text(live, outbox, text)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
@@ -486,71 +372,50 @@ def _bearer(request: Request) -> str | None:
     return auth[7:].strip() if auth.lower().startswith("bearer ") else None
 
 
-def _socket_refusal(ws: WebSocket, policy: AccessPolicy) -> str | None:
-    host = ws.headers.get("host")
-    if not policy.host_ok(host):
-        return "bad Host header"
-    if policy.token is not None:
-        given = ws.cookies.get(security.TOKEN_COOKIE) or ws.query_params.get("token")
-        if not policy.token_ok(given):
-            return "access token missing or wrong"
-    if not security.same_origin(ws.headers.get("origin"), host):
-        return "cross-origin WebSocket refused"
-    return None
+async def _spec_from_form(form: Any, bank: Bank) -> tuple[InterviewSpec, list[str]]:
+    """Validate the setup form; every problem is a RequestError naming the field.
 
-
-def _on_client_text(live: LiveInterview, outbox: Outbox, text: str) -> None:
-    if len(text) > MAX_WS_TEXT:
-        outbox.json({"type": "notice", "message": "message too long; it was ignored"})
-        return
-    try:
-        message = json.loads(text)
-    except ValueError:
-        outbox.json({"type": "notice", "message": "messages must be JSON"})
-        return
-    kind = message.get("type") if isinstance(message, dict) else None
-    if kind == "text" and isinstance(message.get("text"), str):
-        live.submit_text(message["text"])
-    elif kind == "command" and isinstance(message.get("name"), str):
-        live.command(message["name"])
-    elif kind == "hold":
-        live.hold()
-    else:
-        outbox.json({"type": "notice", "message": f"unknown message type {kind!r}; ignored"})
-
-
-async def _spec_from_form(form: Any, bank: Bank) -> InterviewSpec:
-    """Validate the setup form; every problem is a RequestError naming the field."""
+    Returns the spec and the notices about the documents (what was cut)."""
 
     def text(name: str, limit: int) -> str | None:
         value = form.get(name)
         if value is None or isinstance(value, UploadFile):
             return None
-        value = value.strip()
+        # made storable here, where it enters: a lone surrogate or a NUL cannot be stored
+        value = storable(value).strip()
         if len(value) > limit:
             raise RequestError(f"{name.replace('_', ' ')}: at most {limit} characters")
         return value or None
+
+    def number(name: str) -> str | None:
+        # ASCII digits only: int() would also take "٣" and "1_0"
+        value = text(name, 10)
+        if value is not None and not (value.isascii() and value.isdigit()):
+            label = name.replace("_", " ")
+            raise RequestError(f"{label}: use the digits 0-9 for a whole number, not {value!r}")
+        return value
 
     data: dict[str, Any] = {
         "role": text("role", MAX_SHORT_FIELD_CHARS),
         "company": text("company", MAX_SHORT_FIELD_CHARS),
         "level": text("level", MAX_SHORT_FIELD_CHARS),
         "type": text("type", MAX_SHORT_FIELD_CHARS),
-        "questions": text("questions", 10),
-        "max_follow_ups": text("follow_ups", 10),
+        "questions": number("questions"),
+        "max_follow_ups": number("follow_ups"),
         "notes": text("notes", MAX_NOTES_CHARS),
     }
+    notices: list[str] = []
     for field_name, label in (("job_description", "job description"), ("resume", "résumé")):
         upload = form.get(field_name)
         if isinstance(upload, UploadFile) and (upload.filename or upload.size):
             raw = await upload.read(MAX_DOCUMENT_BYTES + 1)
-            data[field_name] = await asyncio.to_thread(
-                security.document_text, label, upload.filename, raw
-            )
+            extracted = await asyncio.to_thread(security.document_text, label, upload.filename, raw)
+            data[field_name] = extracted.text
+            notices.extend(extracted.notices)
     from interviewer.session import build_spec
 
     try:
-        return build_spec(bank, None, data)
+        return build_spec(bank, None, data), notices
     except InterviewerError as exc:
         raise RequestError(str(exc)) from None
 

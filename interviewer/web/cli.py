@@ -47,6 +47,14 @@ def serve(
     db: Annotated[
         Path | None, typer.Option("--db", help="DuckDB file (default: user data dir).")
     ] = None,
+    rotate_secret: Annotated[
+        bool,
+        typer.Option(
+            "--rotate-secret",
+            help="New cookie secret: every browser becomes a new owner (old cookies stop "
+            "opening reports; the CLI still lists the sessions).",
+        ),
+    ] = False,
 ) -> None:
     """Run the local web app: setup form, voice interview in the browser, history, reports."""
     import contextlib
@@ -60,7 +68,7 @@ def serve(
     from interviewer.interview.bank import load_bank
     from interviewer.web.app import create_app
     from interviewer.web.engines import EngineHub, settings_loader
-    from interviewer.web.security import AccessPolicy, is_loopback
+    from interviewer.web.security import AccessPolicy, is_loopback, load_secret, secret_path_for
 
     settings = _settings(ctx)
     if token is not None and len(token) < 16:
@@ -82,6 +90,7 @@ def serve(
             policy=policy,
             max_live=max_interviews,
             live_scoring=live_scoring,
+            secret=load_secret(secret_path_for(store.path), rotate=rotate_secret),
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", ws_max_size=1 << 20, lifespan="on"

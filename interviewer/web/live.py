@@ -18,6 +18,7 @@ from interviewer.interview.bank import Bank
 from interviewer.interview.spec import InterviewSpec
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.store import Store
+from interviewer.web import keeping
 from interviewer.web.duplex import WebSocketDuplex
 from interviewer.web.engines import EngineHub
 
@@ -182,10 +183,15 @@ class LiveInterview:
             }
         )
         saved = 0
+        unsaved: list[dict[str, Any]] = []  # answers the store refused: kept, tried again
 
         def on_exchange(record: dict[str, Any]) -> None:
             nonlocal saved
-            interview.record_exchange(record)
+            if not keeping.record_exchange(interview, record, saved):
+                unsaved.append(record)
+                notice = "saving your answer failed; it is kept and tried again at the end"
+                self.emit({"type": "notice", "message": notice})
+                return
             saved += 1
             self.emit({"type": "saved", "turns": saved})
 
@@ -214,12 +220,13 @@ class LiveInterview:
             interrupted = not interview.machine.finished
             self._state("saving", detail="saving and scoring your answers…")
             summary = runner.transcript()["latency"]["summary"]
-            if self._scoring_timeout is None:
-                interview.finish(interrupted=interrupted, summary=summary)
-            else:
-                interview.finish(
-                    interrupted=interrupted, summary=summary, scoring_timeout=self._scoring_timeout
-                )
+            keeping.finish(
+                interview,
+                unsaved,
+                interrupted=interrupted,
+                summary=summary,
+                scoring_timeout=self._scoring_timeout,
+            )
             self.status = "interrupted" if interrupted else "finished"
         if error is not None:
             raise error

@@ -6,13 +6,20 @@
 - Cross-site requests: a WebSocket or a POST must come from a page of this server (Origin).
 - Each browser gets an owner id (an HttpOnly, SameSite=Strict cookie); sessions are stored under
   a hash of it, and every page that shows a session checks it belongs to the asking owner.
+  Browsers send cookies to every port of a host, so the cookies are bound to this server: the
+  names carry the port (``interviewer_owner_8765``) and the owner cookie is the id plus an HMAC
+  of it under a secret kept beside the store (:class:`CookieSigner`); a new secret
+  (``interviewer serve --rotate-secret``) turns every owner cookie into a new owner.
 - Uploads: size, type by name *and* content; the file name never reaches the file system.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import ipaddress
+import os
 import re
 import secrets
 import tempfile
@@ -22,10 +29,14 @@ from urllib.parse import urlsplit
 
 from interviewer.errors import ConfigError, InterviewerError
 from interviewer.interview.spec import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, load_document
+from interviewer.textsafe import storable
+from interviewer.web.documents import DocumentError, Extracted, cap, extract_pdf
 
-OWNER_COOKIE = "interviewer_owner"
-TOKEN_COOKIE = "interviewer_token"
+OWNER_COOKIE_PREFIX = "interviewer_owner"
+TOKEN_COOKIE_PREFIX = "interviewer_token"
 _OWNER_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_SIGNED_RE = re.compile(r"^([A-Za-z0-9_-]{32,64})\.([A-Za-z0-9_-]{43})$")
+SECRET_BYTES = 32
 SESSION_ID_RE = re.compile(r"^[0-9a-f]{12}$")
 TICKET_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -100,6 +111,84 @@ def valid_owner(value: str | None) -> bool:
     return bool(value) and _OWNER_RE.match(value or "") is not None
 
 
+def port_of(host_header: str | None, scheme: str = "http") -> str:
+    """The port a browser used to reach us (from the Host header); the scheme's default if none."""
+    value = (host_header or "").strip()
+    tail = value.rsplit("]", 1)[-1] if value.startswith("[") else value
+    port = tail.rsplit(":", 1)[1] if tail.count(":") == 1 else ""
+    if port.isascii() and port.isdigit() and len(port) <= 5:
+        return str(int(port))
+    return "443" if scheme in ("https", "wss") else "80"
+
+
+def owner_cookie(host_header: str | None, scheme: str = "http") -> str:
+    """The owner cookie's name for this server: ``interviewer_owner_PORT``."""
+    return f"{OWNER_COOKIE_PREFIX}_{port_of(host_header, scheme)}"
+
+
+def token_cookie(host_header: str | None, scheme: str = "http") -> str:
+    return f"{TOKEN_COOKIE_PREFIX}_{port_of(host_header, scheme)}"
+
+
+class CookieSigner:
+    """Owner cookies are ``ID.MAC``: the MAC (HMAC-SHA256 under this server's secret, over the
+    cookie's name and the id) makes a cookie minted by another server, or under an older
+    secret, worth nothing here."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the cookie secret must be at least 16 bytes")
+        self._secret = secret
+
+    def _mac(self, name: str, owner: str) -> str:
+        digest = hmac.new(self._secret, f"{name}\x00{owner}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def sign(self, name: str, owner: str) -> str:
+        return f"{owner}.{self._mac(name, owner)}"
+
+    def owner(self, name: str, value: str | None) -> str | None:
+        """The owner id in a cookie value, if this server signed it under ``name``."""
+        match = _SIGNED_RE.match(value or "")
+        if match is None:
+            return None
+        owner, mac = match.groups()
+        return owner if hmac.compare_digest(mac, self._mac(name, owner)) else None
+
+
+def secret_path_for(store_path: Path) -> Path:
+    """The cookie secret lives beside the store: the owner ids in the store depend on it."""
+    return store_path.with_name(store_path.name + ".web-secret")
+
+
+def load_secret(path: Path, *, rotate: bool = False) -> bytes:
+    """This server's cookie secret, made (readable by the user only) when missing or ``rotate``.
+
+    Rotating it makes every browser a new owner: their earlier reports stay in the store (the
+    CLI lists them) but no old cookie opens them in the app any more.
+    """
+    if not rotate:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = b""
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the web app's secret ({exc})") from exc
+        if len(data) >= SECRET_BYTES:
+            return data[:SECRET_BYTES]
+    secret = secrets.token_bytes(SECRET_BYTES)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secret)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write the web app's secret ({exc})") from exc
+    return secret
+
+
 def user_id_for(owner: str) -> str:
     """The store's user id for an owner: a hash, so the database never holds the cookie."""
     return "web-" + hashlib.sha256(owner.encode()).hexdigest()[:24]
@@ -117,18 +206,20 @@ _BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"MZ", b"\x7fELF", b"\x89PNG", b"\xff\
 
 def safe_display_name(filename: str | None) -> str:
     """The upload's name for messages only: no directories, printable, short."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = storable(filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable())
     return name[:80] or "upload"
 
 
-def document_text(label: str, filename: str | None, data: bytes) -> str:
+def document_text(label: str, filename: str | None, data: bytes) -> Extracted:
     """The text of an uploaded résumé or job description, checked by name and by content.
 
     ``label`` names the form field in messages. Raises :class:`RequestError` (413 too big, 415
     wrong type, 400 unreadable or empty). The bytes are parsed from a file in a private
     temporary directory under a fixed name, removed afterwards; the upload's own name is used
-    for its suffix and in messages, never as a path.
+    for its suffix and in messages, never as a path. A PDF is read by a child process with
+    limits (:mod:`interviewer.web.documents`), and the text is capped; the notices say what
+    was cut, prefixed with ``label``.
     """
     shown = safe_display_name(filename)
     suffix = Path(shown).suffix.lower()
@@ -155,6 +246,16 @@ def document_text(label: str, filename: str | None, data: bytes) -> str:
         path = Path(tmp) / f"document{suffix}"
         path.write_bytes(data)
         try:
-            return load_document(path)
+            if suffix == ".pdf":
+                extracted = extract_pdf(path)
+            else:
+                extracted = cap(Extracted(storable(load_document(path))))
+        except DocumentError as exc:
+            raise RequestError(f"{label} ({shown}): {exc}") from None
         except ConfigError as exc:
             raise RequestError(str(exc).replace(str(path), f"{label} ({shown})")) from None
+    if not extracted.text:
+        why = "; ".join(extracted.notices) or "a scanned PDF has no text layer"
+        raise RequestError(f"{label} ({shown}): file has no text ({why})")
+    extracted.notices = [f"{label} ({shown}): {n}" for n in extracted.notices]
+    return extracted
