@@ -4,7 +4,7 @@ Built from :class:`~interviewer.config.Settings`, it holds the question bank (th
 plus the user's own folder), the store (opened on first use) and the engines (loaded on first
 use, with their model ids and whether the LLM is instruction-tuned). Code below the entry
 points takes the context, or the pieces of it it needs, and never builds its own: a second
-``load_bank()`` or ``Settings()`` somewhere deep is how the web app once lost the user's
+bank or default settings built somewhere deep is how the web app once lost the user's
 questions and treated every LLM as a base model.
 """
 

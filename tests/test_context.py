@@ -105,7 +105,12 @@ def test_engines_load_once_and_give_a_fresh_vad_each_time() -> None:
     eng.load(("tts", "llm"))
     assert loads == ["stt", "tts", "llm"] and set(eng.load_s) == {"stt", "tts", "llm"}
     assert eng.new_vad() is not eng.new_vad()
-    assert eng.models == {"vad": "fake-vad", "stt": "fake-stt", "tts": "fake-tts", "llm": "fake-llm"}
+    assert eng.models == {
+        "vad": "fake-vad",
+        "stt": "fake-stt",
+        "tts": "fake-tts",
+        "llm": "fake-llm",
+    }
     assert eng.instruction_tuned is True
 
 
