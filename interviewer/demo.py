@@ -26,6 +26,7 @@ from interviewer.audio.candidate import (
 from interviewer.audio.duplex import VirtualDuplexLink
 from interviewer.audio.recorder import StereoRecorder
 from interviewer.config import Settings
+from interviewer.context import Engines
 from interviewer.interview.base import Brain
 from interviewer.pipeline.runner import LATENCY_FIELDS, InterviewRunner, RunnerConfig
 
@@ -34,16 +35,6 @@ from interviewer.pipeline.runner import LATENCY_FIELDS, InterviewRunner, RunnerC
 CANDIDATE_SPEED = 1.1
 CANDIDATE_NOISE = 0.8
 CANDIDATE_NOISE_W = 0.9
-
-
-@dataclass
-class Engines:
-    vad: Any
-    stt: Any
-    tts: Any
-    llm: Any | None
-    candidate_tts: Any
-    load_seconds: dict[str, float]
 
 
 def candidate_voice(
@@ -72,31 +63,25 @@ def candidate_voice(
     )
 
 
+#: How progress lines name the engines being loaded.
+ROLE_LABELS = {"candidate_tts": "candidate voice"}
+
+#: The demo's engines, in the order they load: the interviewer's, the candidate's voice, the LLM.
+DEMO_ROLES = ("vad", "stt", "tts", "candidate_tts", "llm")
+
+
 def load_engines(
-    settings: Settings,
+    engines: Engines,
     *,
     with_llm: bool = True,
-    progress: Callable[[str], None] = print,
     script: CandidateScript | None = None,
     seed: int | None = None,
 ) -> Engines:
-    from interviewer import engines
-
-    times: dict[str, float] = {}
-
-    def timed(name: str, fn: Callable[[], Any]) -> Any:
-        progress(f"loading {name} ...")
-        t = time.perf_counter()
-        value = fn()
-        times[name] = round(time.perf_counter() - t, 2)
-        return value
-
-    vad = timed("vad", lambda: engines.load_vad(settings))
-    stt = timed("stt", lambda: engines.load_stt(settings))
-    tts = timed("tts", lambda: engines.load_tts(settings))
-    cand = timed("candidate voice", lambda: candidate_voice(settings, script, seed))
-    llm = timed("llm", lambda: engines.load_llm(settings)) if with_llm else None
-    return Engines(vad, stt, tts, llm, cand, times)
+    """Load the context's engines for a demo, with the candidate's voice for ``script``."""
+    if not engines.is_loaded("candidate_tts"):
+        settings = engines.settings
+        engines.set_factory("candidate_tts", lambda: candidate_voice(settings, script, seed))
+    return engines.load(r for r in DEMO_ROLES if with_llm or r != "llm")
 
 
 def default_script() -> CandidateScript:

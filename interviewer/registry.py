@@ -261,11 +261,11 @@ def _looks_like_path(spec: str) -> bool:
     )
 
 
-def resolve(role: str, settings: Settings | None = None) -> ResolvedModel:
+def resolve(role: str, settings: Settings) -> ResolvedModel:
     """Resolve ``role`` to files, following the registry order (see module docstring)."""
     if role not in ROLES:
         raise ConfigError(f"unknown model role {role!r}; roles: {', '.join(ROLES)}")
-    spec = (settings or Settings()).model_spec(role)
+    spec = settings.model_spec(role)
     if spec == "embedded":
         return _embedded(role)
     if spec == "auto":
@@ -288,5 +288,5 @@ def resolve(role: str, settings: Settings | None = None) -> ResolvedModel:
     )
 
 
-def resolve_all(settings: Settings | None = None) -> list[ResolvedModel]:
+def resolve_all(settings: Settings) -> list[ResolvedModel]:
     return [resolve(role, settings) for role in ROLES]

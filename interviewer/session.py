@@ -15,7 +15,7 @@ from typing import Any
 
 from interviewer.engines.base import LLM
 from interviewer.errors import ConfigError
-from interviewer.interview.bank import Bank, load_bank
+from interviewer.interview.bank import Bank
 from interviewer.interview.followup import FollowUpPolicy
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
@@ -127,15 +127,16 @@ def new_interview(
     llm: LLM | None,
     models: Mapping[str, str],
     mode: str,
-    bank: Bank | None = None,
-    instruction_tuned: bool = False,
+    bank: Bank,
+    instruction_tuned: bool,
     user_id: str = "local",
     score: bool = True,
 ) -> Interview:
     """Select questions (avoiding the user's recent ones), build the machine, open a session.
 
-    With ``score`` each answer is scored in the background as the interview goes on."""
-    bank = bank or load_bank()
+    With ``score`` each answer is scored in the background as the interview goes on.
+    ``bank`` and ``instruction_tuned`` come from the caller's :class:`~interviewer.context.
+    AppContext`: the bank with the user's own questions, the flag from the loaded LLM."""
     recent = store.recent_question_ids(user_id)
     questions = select_questions(bank, spec, recent_ids=recent)
     policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
@@ -167,8 +168,8 @@ def resume_interview(
     store: Store,
     session_id: str,
     llm: LLM | None,
-    bank: Bank | None = None,
-    instruction_tuned: bool = False,
+    bank: Bank,
+    instruction_tuned: bool,
     score: bool = True,
 ) -> Interview:
     """Continue an interrupted session from its first unanswered question."""
@@ -178,9 +179,9 @@ def resume_interview(
     state = (record.plan or {}).get("state")
     if not state:
         raise ConfigError(f"session {record.id} has no saved interview state to resume from")
-    bank = bank or load_bank()
     spec = InterviewSpec.from_mapping(record.spec, roles=bank.roles)
-    machine = InterviewMachine.from_state(bank, state, followups=FollowUpPolicy(llm))
+    policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
+    machine = InterviewMachine.from_state(bank, state, followups=policy)
     store.set_status(record.id, "running")
     store.add_event(record.id, "resume", {"turns_before": record.turn_count})
     worker = _scoring_worker(store, record.id, llm, instruction_tuned) if score else None

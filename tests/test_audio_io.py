@@ -11,27 +11,29 @@ import soundfile as sf
 
 from interviewer.audio.io import load_audio, read_audio, resample, write_wav
 from interviewer.errors import AudioFileError
-from tests.conftest import CLIPS
+from tests.conftest import Clip, clip_at, clip_named
 
-JFK = next(c for c in CLIPS if c.path.name == "jfk_ask_not.flac")
+
+def jfk() -> Clip:
+    return clip_named("jfk_ask_not.flac")
 
 
 def test_reads_flac_stereo_44k_as_mono_16k() -> None:
-    audio = load_audio(JFK.path)
+    audio = load_audio(jfk().path)
     assert audio.dtype == np.float32 and audio.ndim == 1
-    assert len(audio) / 16_000 == pytest.approx(JFK.duration, abs=0.01)
+    assert len(audio) / 16_000 == pytest.approx(jfk().duration, abs=0.01)
 
 
 @pytest.mark.parametrize(
     "fmt,subtype", [("WAV", "PCM_16"), ("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")]
 )
 def test_other_formats(tmp_path: Path, fmt: str, subtype: str) -> None:
-    audio, rate = read_audio(JFK.path)
+    audio, rate = read_audio(jfk().path)
     path = tmp_path / f"jfk.{fmt.lower()}"
     sf.write(str(path), audio, rate, format=fmt, subtype=subtype)
     out = load_audio(path)
     # lossy codecs pad a little; the length must still match within 0.1 s
-    assert abs(len(out) / 16_000 - JFK.duration) < 0.1
+    assert abs(len(out) / 16_000 - jfk().duration) < 0.1
 
 
 def test_resample_keeps_duration() -> None:
@@ -76,7 +78,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 def _corrupt(path: Path) -> Path:
     # A real WAV header followed by garbage where the data chunk should be.
-    shutil.copy(CLIPS[1].path, path)
+    shutil.copy(clip_at(1).path, path)
     raw = bytearray(path.read_bytes())
     raw[12:] = bytes(np.random.default_rng(0).integers(0, 255, len(raw) - 12, dtype=np.uint8))
     path.write_bytes(bytes(raw[:400]))

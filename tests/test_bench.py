@@ -24,7 +24,7 @@ from interviewer.engines.fakes import FakeLLM, FakeSTT, FakeTTS, FakeVAD
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import load_bank
 from interviewer.interview.base import Answer
-from tests.conftest import SHARED_AUDIO
+from tests.conftest import SHARED_AUDIO, require_audio
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SR = 16_000
@@ -175,6 +175,7 @@ def test_streaming_on_silence_makes_no_stt_call() -> None:
 
 @pytest.mark.real
 def test_streaming_wer_on_real_speech(real_vad: Any, real_stt: Any) -> None:
+    require_audio()
     clip = SHARED_AUDIO / "sb_harvard_spk1_snt5.wav"
     text, calls = stream_transcribe(load_audio(clip), real_vad, real_stt)
     assert calls["final"] >= 1
@@ -361,7 +362,8 @@ def test_cli_bench_list_and_compare(
     real_tts: Any,
     real_llm: Any,
 ) -> None:
-    from interviewer.bench import common, e2e
+    from interviewer import context
+    from interviewer.bench import e2e
     from interviewer.cli import app
 
     # a short answer: the interview runs in real time
@@ -369,7 +371,7 @@ def test_cli_bench_list_and_compare(
 
     # the session's engines instead of a second copy of each model
     monkeypatch.setattr(
-        common,
+        context,
         "_default_factories",
         lambda settings: {
             "vad": lambda: real_vad,

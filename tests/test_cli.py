@@ -13,9 +13,11 @@ import pytest
 import soundfile as sf
 
 from interviewer.metrics import word_error_rate
-from tests.conftest import CLIPS
+from tests.conftest import Clip, clip_at, clip_named
 
-JFK = next(c for c in CLIPS if c.path.name == "jfk_ask_not.flac")
+
+def jfk() -> Clip:
+    return clip_named("jfk_ask_not.flac")
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -71,23 +73,24 @@ def test_transcribe_bad_input(tmp_path: Path, content: bytes | None, needle: str
 
 def test_transcribe_corrupt_wav(tmp_path: Path) -> None:
     path = tmp_path / "corrupt.wav"
-    path.write_bytes(CLIPS[1].path.read_bytes()[:44] + b"\xff\x00garbage" * 3)
+    path.write_bytes(clip_at(1).path.read_bytes()[:44] + b"\xff\x00garbage" * 3)
     proc = run("transcribe", str(path))
     assert_clean_failure(proc, str(path))
 
 
 @pytest.mark.real
 def test_transcribe_text_and_json() -> None:
-    proc = run("transcribe", str(JFK.path))
+    clip = jfk()
+    proc = run("transcribe", str(clip.path))
     assert proc.returncode == 0, proc.stderr
-    assert JFK.reference is not None
-    assert word_error_rate(JFK.reference, proc.stdout) <= 0.1
+    assert clip.reference is not None
+    assert word_error_rate(clip.reference, proc.stdout) <= 0.1
 
-    proc = run("transcribe", "--json", str(JFK.path))
+    proc = run("transcribe", "--json", str(clip.path))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert set(data) == {"text", "duration", "segments"}
-    assert data["duration"] == pytest.approx(JFK.duration, abs=0.05)
+    assert data["duration"] == pytest.approx(clip.duration, abs=0.05)
     seg = data["segments"][0]
     assert {"start", "end", "text", "words"} <= set(seg)
     word = seg["words"][0]
@@ -115,7 +118,7 @@ def test_say_rejects_empty_text_and_non_wav(tmp_path: Path) -> None:
 
 def test_missing_model_path_names_the_fix(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
-    proc = run("--stt", str(missing), "transcribe", str(JFK.path))
+    proc = run("--stt", str(missing), "transcribe", str(jfk().path))
     assert_clean_failure(proc, str(missing), "missing")
 
 
@@ -145,7 +148,7 @@ def test_truncated_whisper_model_is_a_clear_error(tmp_path: Path) -> None:
     shutil.copytree(src, broken)
     data = (broken / "model.bin").read_bytes()
     (broken / "model.bin").write_bytes(data[: len(data) // 3])
-    proc = run("--stt", str(broken), "transcribe", str(JFK.path))
+    proc = run("--stt", str(broken), "transcribe", str(jfk().path))
     assert_clean_failure(proc, str(broken))
 
 

@@ -16,7 +16,7 @@ from interviewer.audio.io import load_audio
 from interviewer.engines.base import LLM, STT, TTS, VAD
 from interviewer.engines.fakes import FakeLLM, FakeSTT, FakeTTS, FakeVAD
 from interviewer.types import AudioChunk, ChatMessage, Transcript
-from tests.conftest import CLIPS
+from tests.conftest import clip_at
 
 SCHEMA = {
     "type": "object",
@@ -52,7 +52,7 @@ def test_vad_protocol(request: pytest.FixtureRequest, kind: str) -> None:
     vad = _engine(request, kind, "vad")
     assert isinstance(vad, VAD)
     assert vad.frame_samples == 512
-    speech = load_audio(CLIPS[0].path)
+    speech = load_audio(clip_at(0).path)
     vad.reset()
     probs = [vad.speech_prob(speech[i : i + 512]) for i in range(0, 512 * 60, 512)]
     assert all(0.0 <= p <= 1.0 for p in probs)
@@ -67,7 +67,7 @@ def test_vad_protocol(request: pytest.FixtureRequest, kind: str) -> None:
 def test_stt_protocol(request: pytest.FixtureRequest, kind: str) -> None:
     stt = _engine(request, kind, "stt")
     assert isinstance(stt, STT)
-    audio = load_audio(CLIPS[0].path)  # jfk
+    audio = load_audio(clip_at(0).path)  # jfk
     result = stt.transcribe(audio, word_timestamps=True)
     assert isinstance(result, Transcript)
     assert "fellow americans" in result.text.lower()

@@ -159,7 +159,9 @@ def test_interview_scores_answers_not_commands_and_joins_follow_ups(store: Store
             "seed": 1,
         }
     )
-    interview = new_interview(store=store, spec=spec, llm=None, models={}, mode="text", bank=BANK)
+    interview = new_interview(
+        store=store, spec=spec, llm=None, models={}, mode="text", bank=BANK, instruction_tuned=False
+    )
     machine = interview.machine
     reply = machine.start()
     said = [
@@ -346,7 +348,7 @@ def test_progress_across_interviews(store: Store) -> None:
     for answer in (WEAK, STRONG, STRONG):
         sid = _session(store, [("beh.conflict.teammate", answer, False)])
         build_report(store, sid, bank=BANK)  # scores it
-    progress = build_progress(store, "u1")
+    progress = build_progress(store, "u1", bank=BANK)
     assert len(progress.rows) == 3
     overall = [r.overall for r in progress.rows]
     assert overall[0] is not None and overall[2] is not None and overall[0] < overall[2]
@@ -356,7 +358,7 @@ def test_progress_across_interviews(store: Store) -> None:
     doc = _parse(html)
     assert sum(1 for t, a in doc.tags if t == "svg") == 3
     assert "| date | session |" in progress_markdown(progress)
-    assert build_progress(store, "nobody").rows == []
+    assert build_progress(store, "nobody", bank=BANK).rows == []
 
 
 # ------------------------------------------------------------------------------ CLI

@@ -21,7 +21,7 @@ from interviewer.metrics import word_error_rate
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.pipeline.transcriber import StreamingTranscriber
 from interviewer.store import Store
-from tests.conftest import CLIPS
+from tests.conftest import clip_named
 
 
 def test_five_minute_monologue_keeps_memory_bounded_and_text_whole() -> None:
@@ -61,7 +61,7 @@ def test_five_minute_monologue_keeps_memory_bounded_and_text_whole() -> None:
 
 @pytest.mark.real
 def test_a_real_recording_as_the_microphone(real_vad, real_stt) -> None:  # type: ignore[no-untyped-def]
-    clip = next(c for c in CLIPS if c.path.name.startswith("librispeech"))
+    clip = clip_named("librispeech")
     source = WavFileSource(clip.path)
     brain = FixedQuestionsBrain(["Please read the sentence."], greeting="Hi.")
     runner = InterviewRunner(

@@ -9,7 +9,7 @@ import pytest
 
 from interviewer.audio.io import load_audio
 from interviewer.metrics import normalize_text, word_error_rate
-from tests.conftest import CLIPS, Clip
+from tests.conftest import CLIPS, Clip, require_audio
 
 # Per-clip WER bounds. Measured with tiny.en, greedy decoding, on 2026-11-28 (see
 # benchmarks/engines.py for the current figures); each bound leaves room above the measurement.
@@ -38,6 +38,7 @@ SCORED = [c for c in CLIPS if c.reference is not None]
 
 
 def test_every_clip_with_a_reference_has_a_bound() -> None:
+    require_audio()
     assert {c.path.name for c in SCORED} == set(WER_BOUNDS)
 
 
@@ -80,6 +81,7 @@ def test_corpus_wer(real_stt) -> None:  # type: ignore[no-untyped-def]
 def test_long_stereo_dialogue_is_transcribed(real_stt) -> None:  # type: ignore[no-untyped-def]
     # 83 s, 8 kHz stereo phone call with no usable reference: it must decode, resample and
     # come back as many words spread over the whole recording.
+    require_audio()
     clip = next(c for c in CLIPS if c.reference is None)
     result = real_stt.transcribe(load_audio(clip.path), word_timestamps=True)
     assert len(result.text.split()) > 100

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from interviewer.audio.io import load_audio
-from tests.conftest import CLIPS, Clip
+from tests.conftest import CLIPS, Clip, clip_at, clip_named
 
 pytestmark = pytest.mark.real
 
@@ -43,7 +43,7 @@ def test_no_speech_in_white_noise(real_vad, level: float) -> None:  # type: igno
 
 
 def test_speech_after_silence_is_located(real_vad) -> None:  # type: ignore[no-untyped-def]
-    clip = next(c for c in CLIPS if c.path.name.startswith("librispeech"))
+    clip = clip_named("librispeech")
     speech = load_audio(clip.path)
     audio = np.concatenate([np.zeros(16_000 * 2, np.float32), speech, np.zeros(16_000, np.float32)])
     probs = frame_probs(real_vad, audio)
@@ -54,7 +54,7 @@ def test_speech_after_silence_is_located(real_vad) -> None:  # type: ignore[no-u
 
 
 def test_reset_restores_state(real_vad) -> None:  # type: ignore[no-untyped-def]
-    audio = load_audio(CLIPS[0].path)[: 512 * 20]
+    audio = load_audio(clip_at(0).path)[: 512 * 20]
     first = frame_probs(real_vad, audio)
     second = frame_probs(real_vad, audio)
     np.testing.assert_allclose(first, second, atol=1e-5)

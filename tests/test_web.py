@@ -21,6 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from interviewer.config import Settings
+from interviewer.context import AppContext, Engines
 from interviewer.engines.fakes import FakeLLM, FakeSTT, FakeTTS, FakeVAD
 from interviewer.interview.bank import load_bank
 from interviewer.pipeline.endpointing import EndpointConfig
@@ -29,7 +31,6 @@ from interviewer.store import Store
 from interviewer.web import security
 from interviewer.web.app import create_app
 from interviewer.web.duplex import float_to_pcm16
-from interviewer.web.engines import EngineHub, EngineSet
 from interviewer.web.security import AccessPolicy
 from tests.test_spec import make_pdf
 
@@ -76,22 +77,26 @@ def make_web(
         vads.append(FakeVAD(threshold=0.05))
         return vads[-1]
 
-    def loader() -> EngineSet:
-        loads.append(1)
-        return EngineSet(
-            stt=FakeSTT([ANSWER]),
+    def stt() -> FakeSTT:
+        loads.append(1)  # the shared engines load together, once
+        return FakeSTT([ANSWER])
+
+    engines = Engines(
+        Settings(device="cpu"),
+        factories={
+            "stt": stt,
             # short voice: the fake speaks 2 ms per character, so a reply takes a fraction of
             # a second of real time
-            tts=FakeTTS(seconds_per_char=0.002),
-            llm=FakeLLM(),
-            new_vad=new_vad,
-            models={"stt": "fake-stt", "tts": "fake-tts", "llm": "fake-llm", "vad": "fake-vad"},
-        )
-
+            "tts": lambda: FakeTTS(seconds_per_char=0.002),
+            "llm": FakeLLM,
+            "vad": new_vad,
+        },
+        instruction_tuned=False,
+        models={"stt": "fake-stt", "tts": "fake-tts", "llm": "fake-llm", "vad": "fake-vad"},
+    )
+    context = AppContext(Settings(device="cpu"), bank=BANK, store=store, engines=engines)
     app = create_app(
-        store=store,
-        bank=BANK,
-        hub=EngineHub(loader),
+        context,
         policy=AccessPolicy(host=host, token=token),
         runner_config=runner_config
         or (lambda: RunnerConfig(barge_in=True, endpoint=FAST, listen_after_s=0.05)),

@@ -134,6 +134,7 @@ def _opening_seconds(tts: Any, spec_fields: dict[str, Any], tmp: Path) -> float:
             models={},
             mode="web",
             bank=bank,
+            instruction_tuned=False,
             score=False,
         )
         text = "".join(interview.machine.start().pieces)
@@ -153,14 +154,16 @@ def _answer_wav(tts: Any, path: Path, lead_s: float) -> Path:
 
 @pytest.fixture
 def served(real_stt, real_tts, real_llm, tmp_path: Path) -> Iterator[tuple[str, Store]]:  # type: ignore[no-untyped-def]
+    from interviewer.context import AppContext, Engines
     from interviewer.engines import load_vad
     from interviewer.session import model_ids
     from interviewer.web.app import create_app
-    from interviewer.web.engines import EngineHub, EngineSet
+    from interviewer.web.engines import EngineHub
     from interviewer.web.security import AccessPolicy
 
     store = Store.open(tmp_path / "web.duckdb")
-    engines = EngineSet(
+    engines = Engines.of(
+        EMBEDDED,
         stt=real_stt,
         tts=real_tts,
         llm=real_llm,
@@ -168,9 +171,9 @@ def served(real_stt, real_tts, real_llm, tmp_path: Path) -> Iterator[tuple[str, 
         new_vad=lambda: load_vad(EMBEDDED),
         models=model_ids(SimpleNamespace(stt=real_stt, tts=real_tts, llm=real_llm)),
     )
+    context = AppContext(EMBEDDED, bank=load_bank(), store=store, engines=engines)
     app = create_app(
-        store=store,
-        bank=load_bank(),
+        context,
         hub=EngineHub.ready(engines),
         policy=AccessPolicy("127.0.0.1"),
         # The LLM's rubric judgement takes minutes on a busy 2-core CPU; the report's rule

@@ -20,6 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from interviewer.config import Settings
+from interviewer.context import AppContext
 from interviewer.store import StoreError
 from interviewer.textsafe import storable, storable_data
 from interviewer.web import documents, registry, security
@@ -387,8 +389,7 @@ def test_rotating_the_secret_makes_every_browser_a_new_owner(tmp_path: Path) -> 
         rotated = security.load_secret(secret_file, rotate=True)
         assert rotated != first and security.load_secret(secret_file) == rotated
         app = create_app(
-            store=w.store,
-            bank=BANK,
+            AppContext(Settings(device="cpu"), bank=BANK, store=w.store),
             hub=w.app.state.hub,
             policy=security.AccessPolicy(host="127.0.0.1"),
         )

@@ -1,4 +1,4 @@
-"""Shared pieces of the benchmark: sections, timing statistics, progress, the lazy engine set."""
+"""Shared pieces of the benchmark: sections, timing statistics, progress, the engines' type."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from interviewer.config import REPO_ROOT, Settings
+from interviewer.config import REPO_ROOT
+from interviewer.context import Engines
 from interviewer.errors import ConfigError
 
 #: Every section, in the order a full run executes them (cheap, offline ones first).
@@ -143,73 +144,6 @@ class Progress:
         return time.perf_counter() - self._t0
 
 
-def _default_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
-    from interviewer import engines
-    from interviewer.demo import candidate_voice
-
-    return {
-        "vad": lambda: engines.load_vad(settings),
-        "stt": lambda: engines.load_stt(settings),
-        "llm": lambda: engines.load_llm(settings),
-        "tts": lambda: engines.load_tts(settings),
-        # a fixed seed: every run of the benchmark hears the same candidate audio
-        "candidate_tts": lambda: candidate_voice(settings, None, seed=0),
-    }
-
-
-@dataclass
-class EngineSet:
-    """Engines loaded on first use, once per run, with their load times.
-
-    ``factories`` replaces the real loaders (tests pass fakes). ``new_vad`` loads a further VAD
-    instance: Silero keeps recurrent state, so each simultaneous stream needs its own.
-    """
-
-    settings: Settings
-    progress: Progress
-    factories: dict[str, Callable[[], Any]] | None = None
-    load_s: dict[str, float] = field(default_factory=dict)
-    #: candidate answers already rendered in this run, by their text
-    rendered: dict[str, Any] = field(default_factory=dict)
-    _loaded: dict[str, Any] = field(default_factory=dict)
-
-    def _factory(self, role: str) -> Callable[[], Any]:
-        if self.factories is None:
-            self.factories = _default_factories(self.settings)
-        return self.factories[role]
-
-    def get(self, role: str) -> Any:
-        if role not in self._loaded:
-            self.progress("load", f"{role} ...")
-            t0 = time.perf_counter()
-            self._loaded[role] = self._factory(role)()
-            self.load_s[role] = round(time.perf_counter() - t0, 3)
-        return self._loaded[role]
-
-    def new_vad(self) -> tuple[Any, float]:
-        t0 = time.perf_counter()
-        vad = self._factory("vad")()
-        return vad, time.perf_counter() - t0
-
-    def loaded(self) -> dict[str, Any]:
-        return dict(self._loaded)
-
-    @property
-    def vad(self) -> Any:
-        return self.get("vad")
-
-    @property
-    def stt(self) -> Any:
-        return self.get("stt")
-
-    @property
-    def llm(self) -> Any:
-        return self.get("llm")
-
-    @property
-    def tts(self) -> Any:
-        return self.get("tts")
-
-    @property
-    def candidate_tts(self) -> Any:
-        return self.get("candidate_tts")
+#: The run's engines are the application context's lazy bundle (loaded on first use, once per
+#: run, with their load times); the name stays for the sections' signatures.
+EngineSet = Engines

@@ -44,7 +44,7 @@ def run_level(
     vads = []
     vad_load = []
     for _ in range(n):
-        vad, seconds = eng.new_vad()
+        vad, seconds = eng.timed_new_vad()
         vads.append(vad)
         vad_load.append(seconds)
     results: list[InterviewResult | None] = [None] * n

@@ -91,13 +91,13 @@ class BenchBrain:
 
 def interview_brain(llm: Any, answers: int, seed: int = 11) -> Brain:
     """The bank interview for ``answers`` answers: each question gets one follow-up."""
-    from interviewer.interview.bank import load_bank
+    from interviewer.interview.bank import DEFAULT_BANK_DIR, load_bank
     from interviewer.interview.followup import FollowUpPolicy
     from interviewer.interview.machine import InterviewMachine
     from interviewer.interview.selection import select_questions
     from interviewer.interview.spec import InterviewSpec
 
-    bank = load_bank()
+    bank = load_bank([DEFAULT_BANK_DIR])  # the shipped bank only: runs compare across machines
     questions = max(1, answers // 2)
     spec = InterviewSpec.from_mapping(
         {"role": "data_scientist", "level": "mid", "type": "mixed", "questions": questions,

@@ -50,7 +50,7 @@ def bench_vad(eng: EngineSet, cfg: BenchConfig, progress: Progress) -> dict[str,
     name = f"vad {vad.model_id}" if hasattr(vad, "model_id") else "vad"
     # A second instance costs what each simultaneous interview pays (the first load also
     # imports torch).
-    _, second_load = eng.new_vad()
+    _, second_load = eng.timed_new_vad()
     n = vad.frame_samples
     audio = speech_sample(eng, cfg.vad_frames * n / SAMPLE_RATE + 1)
     frames = [audio[i : i + n] for i in range(0, cfg.vad_frames * n, n)]

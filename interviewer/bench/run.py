@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from interviewer.bench.common import BenchConfig, EngineSet, Progress
+from interviewer.bench.common import BenchConfig, Progress
 from interviewer.config import Settings
+from interviewer.context import Engines
 
 FORMAT = "interviewer.bench"
 
@@ -44,7 +45,9 @@ def run_bench(
     from interviewer.bench.wer import bench_wer
 
     progress = progress or Progress()
-    eng = EngineSet(settings, progress, factories)
+    eng = Engines(
+        settings, factories=factories, on_load=lambda role: progress("load", f"{role} ...")
+    )
     results: dict[str, Any] = {
         "format": FORMAT,
         "version": 1,

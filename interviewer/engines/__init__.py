@@ -66,18 +66,17 @@ def _model(role: str, settings: Settings) -> ResolvedModel:
     return model.require()
 
 
-def load_vad(settings: Settings | None = None) -> VAD:
+def load_vad(settings: Settings) -> VAD:
     from interviewer.engines.silero_vad import SileroVAD
 
-    s = settings or Settings()
-    model = _model("vad", s)
+    model = _model("vad", settings)
     return SileroVAD(model.path, model_id=model.model_id)
 
 
-def load_stt(settings: Settings | None = None) -> STT:
+def load_stt(settings: Settings) -> STT:
     from interviewer.engines.whisper_stt import WhisperSTT
 
-    s = settings or Settings()
+    s = settings
     model = _model("stt", s)
     return WhisperSTT(
         model.path,
@@ -87,10 +86,10 @@ def load_stt(settings: Settings | None = None) -> STT:
     )
 
 
-def load_llm(settings: Settings | None = None) -> LLM:
+def load_llm(settings: Settings) -> LLM:
     from interviewer.engines.llama_llm import LlamaLLM
 
-    s = settings or Settings()
+    s = settings
     model = _model("llm", s)
     return LlamaLLM(
         model.path,
@@ -102,7 +101,7 @@ def load_llm(settings: Settings | None = None) -> LLM:
 
 
 def load_tts(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     speed: float = 1.0,
     noise_scale: float | None = None,
@@ -110,7 +109,7 @@ def load_tts(
 ) -> TTS:
     from interviewer.engines.piper_tts import PiperTTS
 
-    s = settings or Settings()
+    s = settings
     model = _model("tts", s)
     # Piper's CUDA path needs onnxruntime-gpu; CPU is fast enough for one voice in real time.
     device = "cuda" if s.device == "cuda" else "cpu"

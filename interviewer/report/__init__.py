@@ -1,12 +1,13 @@
 """Reports: one interview (Markdown for the terminal, self-contained HTML) and progress across
 a user's interviews.
 
-``render_html(build_report(store, session_id))`` is the page the CLI writes and the web app
-serves; ``render_progress_html(store, user_id)`` the progress page.
+``render_html(build_report(store, session_id, bank=bank))`` is the page the CLI writes and the
+web app serves; ``render_progress_html(store, user_id, bank=bank)`` the progress page.
 """
 
 from __future__ import annotations
 
+from interviewer.interview.bank import Bank
 from interviewer.report.model import Report, build_report
 from interviewer.report.progress import Progress, build_progress
 from interviewer.report.render import (
@@ -18,9 +19,9 @@ from interviewer.report.render import (
 from interviewer.store import Store
 
 
-def render_progress_html(store: Store, user_id: str = "local") -> str:
+def render_progress_html(store: Store, user_id: str = "local", *, bank: Bank) -> str:
     """The progress page of ``user_id``'s stored interviews."""
-    return progress_html(build_progress(store, user_id))
+    return progress_html(build_progress(store, user_id, bank=bank))
 
 
 __all__ = [

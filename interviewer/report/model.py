@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from interviewer.interview.bank import Bank, Question, load_bank
+from interviewer.interview.bank import Bank, Question
 from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
 from interviewer.scoring.evidence import INSUFFICIENT, locate
 from interviewer.scoring.scorer import score_answer
@@ -134,12 +134,14 @@ def build_report(
     store: Store,
     session_id: str,
     *,
-    bank: Bank | None = None,
+    bank: Bank,
     score_missing: bool = True,
 ) -> Report:
-    """The report of one stored session (any status: an interrupted one reports what it has)."""
+    """The report of one stored session (any status: an interrupted one reports what it has).
+
+    ``bank`` is the one the interview was asked from (with the user's own questions): an
+    answer to a question missing from it is filed under other turns and not scored."""
     record = store.get_session(session_id)
-    bank = bank or load_bank()
     questions, others, notes = _questions(record, bank, store if score_missing else None)
     scored = [q for q in questions if q.scores is not None]
     overall = _mean([q.overall for q in scored if q.overall is not None])

@@ -5,10 +5,12 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interviewer.store import Store
+
+if TYPE_CHECKING:
+    from interviewer.interview.bank import Bank
 
 #: The most interviews a progress view covers (the newest ones).
 MAX_SESSIONS = 30
@@ -68,8 +70,11 @@ class Progress:
         }
 
 
-def build_progress(store: Store, user_id: str = "local") -> Progress:
+def build_progress(store: Store, user_id: str = "local", *, bank: Bank) -> Progress:
     """Every stored interview of ``user_id`` with answers, oldest first.
+
+    ``bank`` (with the user's own questions) names the competency of a stored score that
+    does not carry one.
 
     Scores are read as stored (the worker's, or those a report added); unscored sessions still
     show their delivery figures.
@@ -86,7 +91,7 @@ def build_progress(store: Store, user_id: str = "local") -> Progress:
                 last[turn.question_id] = turn.scores
         by_comp: dict[str, list[float]] = {}
         for qid, doc in last.items():
-            comp = str(doc.get("competency") or _competency(qid))
+            comp = str(doc.get("competency") or _competency(bank, qid))
             by_comp.setdefault(comp, []).append(float(doc["overall"]))
         overall = [float(d["overall"]) for d in last.values()]
         progress.rows.append(
@@ -103,17 +108,10 @@ def build_progress(store: Store, user_id: str = "local") -> Progress:
     return progress
 
 
-@cache
-def _bank() -> Any:
-    from interviewer.interview.bank import load_bank
-
-    return load_bank()
-
-
-def _competency(question_id: str) -> str:
+def _competency(bank: Bank, question_id: str) -> str:
     from interviewer.errors import ConfigError
 
     try:
-        return str(_bank().get(question_id).competency)
+        return str(bank.get(question_id).competency)
     except ConfigError:
         return "other"

@@ -1,7 +1,8 @@
 """The FastAPI application: pages, the interview WebSocket, and the security checks around them.
 
-``create_app`` takes everything it serves with (store, bank, engines, access policy), so tests
-build it with fake engines and a temporary store, and ``interviewer serve`` with the real ones.
+``create_app`` takes everything it serves with (the application context: store, bank, engines;
+and the access policy), so tests build it with fake engines and a temporary store, and
+``interviewer serve`` with the real ones.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.websockets import WebSocketDisconnect
 
 from interviewer import __version__
+from interviewer.context import AppContext
 from interviewer.errors import InterviewerError
 from interviewer.interview.bank import LEVELS, Bank
 from interviewer.interview.spec import (
@@ -64,11 +66,10 @@ REPORT_CSP = (
 
 
 def create_app(
+    context: AppContext,
     *,
-    store: Store,
-    bank: Bank,
-    hub: EngineHub,
     policy: AccessPolicy,
+    hub: EngineHub | None = None,
     runner_config: Callable[[], RunnerConfig] | None = None,
     max_live: int = 4,
     max_live_per_owner: int = 2,
@@ -76,7 +77,9 @@ def create_app(
     live_scoring: bool = True,
     secret: bytes | None = None,
 ) -> FastAPI:
-    """The web app. ``store``, ``bank`` and ``hub`` are shared by every interview.
+    """The web app. The context's store, bank (with the user's own questions) and engines
+    are shared by every interview; ``hub`` (default: one around the context's engines) tracks
+    their loading for the pages.
 
     ``live_scoring`` scores each answer with the LLM while the interview goes on (as the CLI
     does); the end of the interview then waits for the last score, which takes long on a small
@@ -85,6 +88,9 @@ def create_app(
     ``secret`` signs the owner cookies; by default it is read from (or made in) a file beside
     the store, so owners survive a restart and the secret goes where the store's data goes.
     """
+    store = context.store
+    bank = context.bank
+    hub = hub if hub is not None else EngineHub(context.engines)
     registry = Registry(max_live, max_live_per_owner)
     signer = CookieSigner(
         secret if secret is not None else security.load_secret(security.secret_path_for(store.path))
@@ -250,7 +256,7 @@ def create_app(
         if not owned:
             # the same answer for "not yours" and "does not exist": ids are not probed
             return error_page(request, 404, "no such report")
-        html = await asyncio.to_thread(_report_html, store, session_id)
+        html = await asyncio.to_thread(_report_html, store, session_id, bank)
         resp = HTMLResponse(_with_nav(html))
         resp.headers["Content-Security-Policy"] = REPORT_CSP
         return resp
@@ -259,7 +265,7 @@ def create_app(
     async def progress(request: Request) -> Response:
         from interviewer.report import render_progress_html
 
-        html = await asyncio.to_thread(render_progress_html, store, user_of(request))
+        html = await asyncio.to_thread(render_progress_html, store, user_of(request), bank=bank)
         resp = HTMLResponse(_with_nav(html))
         resp.headers["Content-Security-Policy"] = REPORT_CSP
         return resp
@@ -428,10 +434,10 @@ def _owned_session(store: Store, session_id: str, user_id: str) -> bool:
     return record.id == session_id and record.user_id == user_id
 
 
-def _report_html(store: Store, session_id: str) -> str:
+def _report_html(store: Store, session_id: str, bank: Bank) -> str:
     from interviewer.report import build_report, render_html
 
-    return render_html(build_report(store, session_id))
+    return render_html(build_report(store, session_id, bank=bank))
 
 
 _NAV = (

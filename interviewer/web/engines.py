@@ -1,71 +1,62 @@
 """The server's engines: loaded once per process, on first need; a VAD per interview.
 
-STT, TTS and the LLM are shared by every interview (the LLM serialises its calls with a lock;
-CTranslate2 and onnxruntime take concurrent calls). Silero VAD keeps state between frames, so
-each interview gets its own instance from ``new_vad``.
+The engines are the application context's (:class:`interviewer.context.Engines`). STT, TTS and
+the LLM are shared by every interview (the LLM serialises its calls with a lock; CTranslate2
+and onnxruntime take concurrent calls). Silero VAD keeps state between frames, so each
+interview gets its own instance from ``Engines.new_vad``. The hub adds what the pages show:
+whether the models are loading, ready or failed, and how long they took.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from interviewer.config import Settings
-from interviewer.engines.base import LLM, STT, TTS, VAD
-
-
-@dataclass
-class EngineSet:
-    stt: STT
-    tts: TTS
-    llm: LLM | None
-    new_vad: Callable[[], VAD]
-    #: role -> model id, stored with each session
-    models: dict[str, str] = field(default_factory=dict)
-
+from interviewer.context import Engines
 
 Status = Literal["idle", "loading", "ready", "failed"]
 
+#: Loaded before the first interview; the VAD is made per interview.
+SHARED_ROLES = ("stt", "tts", "llm")
+
 
 class EngineHub:
-    """Loads the engines with ``loader`` the first time :meth:`get` is called, once."""
+    """Loads the shared engines the first time :meth:`get` is called, once."""
 
-    def __init__(self, loader: Callable[[], EngineSet]) -> None:
-        self._loader = loader
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
         self._lock = threading.Lock()
-        self._engines: EngineSet | None = None
+        self._ready = False
         self.status: Status = "idle"
         self.error: str | None = None
         self.load_seconds: float | None = None
 
     @classmethod
-    def ready(cls, engines: EngineSet) -> EngineHub:
+    def ready(cls, engines: Engines) -> EngineHub:
         """A hub around engines already loaded (tests, benchmarks)."""
-        hub = cls(lambda: engines)
+        hub = cls(engines)
         hub.get()
         return hub
 
     @property
     def loaded(self) -> bool:
-        return self._engines is not None
+        return self._ready
 
-    def get(self) -> EngineSet:
+    def get(self) -> Engines:
         """The engines; the first caller loads them and the others wait for it.
 
         A failed load is retried by the next caller (the error may have been fixed meanwhile,
         e.g. a model downloaded), and raises the loader's error to each caller.
         """
-        if self._engines is not None:
-            return self._engines
+        if self._ready:
+            return self.engines
         with self._lock:
-            if self._engines is None:
+            if not self._ready:
                 self.status = "loading"
                 t = time.perf_counter()
                 try:
-                    self._engines = self._loader()
+                    self.engines.load(SHARED_ROLES)
                 except BaseException as exc:
                     self.status = "failed"
                     self.error = str(exc)
@@ -73,31 +64,5 @@ class EngineHub:
                 self.load_seconds = round(time.perf_counter() - t, 2)
                 self.status = "ready"
                 self.error = None
-            return self._engines
-
-
-def settings_loader(settings: Settings) -> Callable[[], EngineSet]:
-    """The real engines named by ``settings`` (the registry's usual resolution)."""
-
-    def load() -> EngineSet:
-        from interviewer import engines
-
-        vad = engines.load_vad(settings)  # fails early on a missing VAD model, and gives its id
-        stt = engines.load_stt(settings)
-        tts = engines.load_tts(settings)
-        llm = engines.load_llm(settings)
-        models: dict[str, Any] = {
-            "vad": getattr(vad, "model_id", type(vad).__name__),
-            "stt": getattr(stt, "model_id", type(stt).__name__),
-            "tts": getattr(tts, "model_id", type(tts).__name__),
-            "llm": getattr(llm, "model_id", type(llm).__name__),
-        }
-        return EngineSet(
-            stt=stt,
-            tts=tts,
-            llm=llm,
-            new_vad=lambda: engines.load_vad(settings),
-            models={k: str(v) for k, v in models.items()},
-        )
-
-    return load
+                self._ready = True
+            return self.engines

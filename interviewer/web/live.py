@@ -168,6 +168,8 @@ class LiveInterview:
             models=engines.models,
             mode="web",
             bank=self.bank,
+            # decides the follow-ups' prompts and the scoring blend, as in the CLI
+            instruction_tuned=engines.instruction_tuned,
             user_id=self.user_id,
             # off: no background worker; the report scores the answers by the rules when it is
             # first built, and `interviewer score ID` can add the LLM's judgement later

@@ -1,4 +1,4 @@
-"""The ``interviewer bench`` command group (registered in interviewer/cli.py).
+"""The ``interviewer bench`` command group.
 
 Heavy imports (the engines, matplotlib) happen inside the commands, so ``--help`` stays fast.
 """
@@ -7,30 +7,17 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from interviewer.cli.common import DbOpt, err, out, settings_of
+from interviewer.config import Device
 from interviewer.errors import ConfigError
 
 bench_app = typer.Typer(help="Benchmarks: per-stage latency, voice-to-voice, WER, concurrency.")
-
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: user data dir).")]
-
-
-def _settings(ctx: typer.Context) -> Any:
-    from interviewer.config import load_settings
-
-    state = ctx.find_root().obj
-    settings = getattr(state, "settings", None)
-    return settings if settings is not None else load_settings()
 
 
 def _levels(max_n: int) -> tuple[int, ...]:
@@ -140,11 +127,11 @@ def bench(
     from interviewer.bench.run import run_bench, write_outputs
     from interviewer.bench.wer import load_wer_set
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if device is not None:
-        if device not in ("auto", "cpu", "cuda"):
+        if device not in get_args(Device):
             raise ConfigError(f"--device {device}: use auto, cpu or cuda")
-        settings = replace(settings, device=device)
+        settings = replace(settings, device=cast(Device, device))
     sections = parse_sections(only)
     for path in wer_data or ():
         load_wer_set(path)  # a bad set fails now, not after minutes of other sections

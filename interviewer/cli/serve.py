@@ -1,4 +1,4 @@
-"""The ``interviewer serve`` command (registered in interviewer/cli.py).
+"""The ``interviewer serve`` command: the web app on this machine's engines and store.
 
 Imports of FastAPI/uvicorn stay inside the function so the CLI starts fast.
 """
@@ -6,10 +6,12 @@ Imports of FastAPI/uvicorn stay inside the function so the CLI starts fast.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from interviewer.cli.common import DbOpt, app_context, err, out
+from interviewer.errors import ConfigError
 
 
 def serve(
@@ -44,9 +46,7 @@ def serve(
             "`interviewer score ID` adds the LLM later.",
         ),
     ] = True,
-    db: Annotated[
-        Path | None, typer.Option("--db", help="DuckDB file (default: user data dir).")
-    ] = None,
+    db: DbOpt = None,
     rotate_secret: Annotated[
         bool,
         typer.Option(
@@ -63,34 +63,30 @@ def serve(
 
     import uvicorn
 
-    from interviewer.cli import _bank_paths, _open_store, _settings, err, out
-    from interviewer.errors import ConfigError
-    from interviewer.interview.bank import load_bank
     from interviewer.web.app import create_app
-    from interviewer.web.engines import EngineHub, settings_loader
+    from interviewer.web.engines import EngineHub
     from interviewer.web.security import AccessPolicy, is_loopback, load_secret, secret_path_for
 
-    settings = _settings(ctx)
     if token is not None and len(token) < 16:
         raise ConfigError("--token: use at least 16 characters (or leave it out to get one)")
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
     policy = AccessPolicy(host=host, token=token)
-    bank = load_bank(_bank_paths())
-    store = _open_store(db)
-    hub = EngineHub(settings_loader(settings))
+    context = app_context(ctx, db)
     try:
+        context.bank  # noqa: B018 -- a bad bank file fails now, not at the first interview
+        context.store  # noqa: B018 -- and so does a bad --db
+        hub = EngineHub(context.engines)
         if preload:
             err.print("[dim]loading models ...[/]")
             hub.get()
         app = create_app(
-            store=store,
-            bank=bank,
+            context,
             hub=hub,
             policy=policy,
             max_live=max_interviews,
             live_scoring=live_scoring,
-            secret=load_secret(secret_path_for(store.path), rotate=rotate_secret),
+            secret=load_secret(secret_path_for(context.store.path), rotate=rotate_secret),
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", ws_max_size=1 << 20, lifespan="on"
@@ -128,4 +124,4 @@ def serve(
             server.run()
         out.print("[dim]server stopped[/]")
     finally:
-        store.close()
+        context.close()
