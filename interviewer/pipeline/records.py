@@ -1,0 +1,117 @@
+"""What the runner records: one answer's record for the store, its latency marks, the turns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from interviewer.types import LATENCY_FIELDS, Word
+
+
+@dataclass(frozen=True)
+class ExchangeRecord:
+    """One candidate answer and what it answered: what ``on_exchange`` hands to the store.
+
+    Built by the runner once the reply is audible (so ``latency`` is complete), and by the text
+    mode for a typed answer (no audio, no latency).
+    """
+
+    #: the interviewer's words the answer follows, as heard (None before any question)
+    question: str | None
+    answer: str
+    question_id: str | None = None
+    is_follow_up: bool = False
+    #: the interviewer reply kind that asked it (``question``, ``follow_up``, ``prompt`` ...)
+    kind: str = "question"
+    #: word timings from the full pass, relative to the start of the answer's audio
+    words: tuple[Word, ...] = ()
+    #: where the answer lies in the conversation recording, in seconds
+    audio_start: float | None = None
+    audio_end: float | None = None
+    #: the latency marks relative to the conversation start (``LATENCY_FIELDS``)
+    latency: Mapping[str, float | None] = field(default_factory=dict)
+    #: the streamed text the interviewer acted on, when the full pass heard it differently
+    answer_streamed: str | None = None
+    timed_out: bool = False
+
+    def word_dicts(self) -> list[dict[str, Any]]:
+        """``{"word", "start", "end", "probability"}`` per word: the store's shape."""
+        return [asdict(w) for w in self.words]
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as plain JSON types (the keys the untyped record always had)."""
+        doc: dict[str, Any] = {
+            "question": self.question,
+            "question_id": self.question_id,
+            "is_follow_up": self.is_follow_up,
+            "kind": self.kind,
+            "answer": self.answer,
+            "words": self.word_dicts(),
+            "audio_start": self.audio_start,
+            "audio_end": self.audio_end,
+            "latency": dict(self.latency),
+        }
+        if self.answer_streamed is not None:
+            doc["answer_streamed"] = self.answer_streamed
+        if self.timed_out:
+            doc["timed_out"] = True
+        return doc
+
+
+@dataclass
+class Exchange:
+    """One answer -> reply exchange, times in seconds on the monotonic clock."""
+
+    speech_end: float | None = None
+    endpoint: float | None = None
+    stt_final: float | None = None
+    llm_first_token: float | None = None
+    first_sentence: float | None = None
+    tts_first_audio: float | None = None
+    playback_start: float | None = None
+    reply_kind: str = ""
+    timed_out: bool = False
+
+    @property
+    def voice_to_voice(self) -> float | None:
+        if self.playback_start is None or self.speech_end is None:
+            return None
+        return self.playback_start - self.speech_end
+
+    @property
+    def response(self) -> float | None:
+        if self.playback_start is None or self.endpoint is None:
+            return None
+        return self.playback_start - self.endpoint
+
+    def relative(self, t0: float) -> dict[str, float | None]:
+        return {
+            k: (None if v is None else round(v - t0, 4))
+            for k, v in asdict(self).items()
+            if k in LATENCY_FIELDS
+        }
+
+
+@dataclass
+class TurnLog:
+    speaker: str  # "interviewer" | "candidate"
+    text: str
+    start: float
+    end: float
+    kind: str = ""
+    question_id: str | None = None
+    words: list[Word] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def percentiles_ms(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None}
+    arr = np.asarray(values) * 1000.0
+    return {
+        "p50": round(float(np.percentile(arr, 50)), 1),
+        "p95": round(float(np.percentile(arr, 95)), 1),
+    }
