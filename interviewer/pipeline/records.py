@@ -115,3 +115,36 @@ def percentiles_ms(values: list[float]) -> dict[str, float | None]:
         "p50": round(float(np.percentile(arr, 50)), 1),
         "p95": round(float(np.percentile(arr, 95)), 1),
     }
+
+
+def transcript_doc(
+    turns: list[TurnLog], exchanges: list[Exchange], t0: float, stats: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``transcript.json`` document: turns, per-exchange latency and its summary, ``stats``.
+
+    Times are relative to ``t0``, the conversation's start; exchanges that timed out (no
+    answer) have no latency and are left out.
+    """
+    answered = [e for e in exchanges if not e.timed_out]
+    v2v = [e.voice_to_voice for e in answered if e.voice_to_voice is not None]
+    resp = [e.response for e in answered if e.response is not None]
+    return {
+        "turns": [
+            {
+                "speaker": t.speaker,
+                "text": t.text,
+                "start": round(t.start, 3),
+                "end": round(t.end, 3),
+            }
+            | ({"interrupted": True} if t.interrupted else {})
+            for t in turns
+        ],
+        "latency": {
+            "exchanges": [e.relative(t0) for e in answered],
+            "summary": {
+                "voice_to_voice_ms": percentiles_ms(v2v),
+                "response_ms": percentiles_ms(resp),
+            },
+        },
+        "stats": stats,
+    }

@@ -38,20 +38,11 @@ from interviewer.pipeline.events import (
     SpeechStart,
 )
 from interviewer.pipeline.listener import Listener
-from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, percentiles_ms
+from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
-from interviewer.types import LATENCY_FIELDS, AudioArray, Word
-
-__all__ = [
-    "LATENCY_FIELDS",
-    "Exchange",
-    "ExchangeRecord",
-    "InterviewRunner",
-    "RunnerConfig",
-    "TurnLog",
-    "percentiles_ms",
-]
+from interviewer.types import LATENCY_FIELDS as LATENCY_FIELDS  # re-exported for the demo
+from interviewer.types import AudioArray, Word
 
 
 @dataclass
@@ -489,32 +480,11 @@ class InterviewRunner:
     # ------------------------------------------------------------------ results
     def transcript(self) -> dict[str, Any]:
         """The ``transcript.json`` document: turns, per-exchange latency and its summary."""
-        exchanges = [e for e in self.exchanges if not e.timed_out]
-        v2v = [e.voice_to_voice for e in exchanges if e.voice_to_voice is not None]
-        resp = [e.response for e in exchanges if e.response is not None]
-        return {
-            "turns": [
-                {
-                    "speaker": t.speaker,
-                    "text": t.text,
-                    "start": round(t.start, 3),
-                    "end": round(t.end, 3),
-                }
-                | ({"interrupted": True} if t.interrupted else {})
-                for t in self.turns
-            ],
-            "latency": {
-                "exchanges": [e.relative(self.t0) for e in exchanges],
-                "summary": {
-                    "voice_to_voice_ms": percentiles_ms(v2v),
-                    "response_ms": percentiles_ms(resp),
-                },
-            },
-            "stats": {
-                "barge_ins": self.barge_ins,
-                "dropped_frames": self.dropped_frames,
-                "stt_calls": dict(self.transcriber.calls),
-                "tts_cache_hits": self.speaker.cache_hits,
-                "interrupted": self.interrupted,
-            },
+        stats = {
+            "barge_ins": self.barge_ins,
+            "dropped_frames": self.dropped_frames,
+            "stt_calls": dict(self.transcriber.calls),
+            "tts_cache_hits": self.speaker.cache_hits,
+            "interrupted": self.interrupted,
         }
+        return transcript_doc(self.turns, self.exchanges, self.t0, stats)
