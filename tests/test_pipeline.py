@@ -465,6 +465,8 @@ def test_exchange_record_json_has_the_records_keys() -> None:
         "audio_end": 2.5,
         "latency": {"speech_end": 2.5, "playback_start": 3.1},
     }
-    json.dumps(doc)  # plain JSON types only
-    revised = ExchangeRecord("Q?", "", timed_out=True, answer_streamed="x").to_json()
-    assert revised["timed_out"] is True and revised["answer_streamed"] == "x"
+    assert ExchangeRecord.from_json(json.loads(json.dumps(doc))) == record
+    revised = ExchangeRecord("Q?", "", timed_out=True, answer_streamed="x")
+    assert revised.to_json()["timed_out"] is True
+    assert revised.to_json()["answer_streamed"] == "x"
+    assert ExchangeRecord.from_json(revised.to_json()) == revised

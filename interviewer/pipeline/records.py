@@ -60,6 +60,23 @@ class ExchangeRecord:
             doc["timed_out"] = True
         return doc
 
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> ExchangeRecord:
+        """The record back from :meth:`to_json` (e.g. after its strings were cleaned)."""
+        return cls(
+            question=doc.get("question"),
+            answer=str(doc.get("answer") or ""),
+            question_id=doc.get("question_id"),
+            is_follow_up=bool(doc.get("is_follow_up")),
+            kind=str(doc.get("kind") or "question"),
+            words=tuple(Word(**w) for w in doc.get("words") or ()),
+            audio_start=doc.get("audio_start"),
+            audio_end=doc.get("audio_end"),
+            latency=dict(doc.get("latency") or {}),
+            answer_streamed=doc.get("answer_streamed"),
+            timed_out=bool(doc.get("timed_out")),
+        )
+
 
 @dataclass
 class Exchange:
