@@ -28,6 +28,8 @@ from interviewer.audio.recorder import StereoRecorder
 from interviewer.config import Settings
 from interviewer.context import Engines
 from interviewer.interview.base import Brain
+from interviewer.pipeline.events import RunnerEvent
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import LATENCY_FIELDS, InterviewRunner, RunnerConfig
 
 #: The interviewer speaks at Piper's default settings; the candidate a little faster and with
@@ -107,8 +109,8 @@ def run_demo(
     script: CandidateScript,
     out_dir: Path,
     config: RunnerConfig | None = None,
-    on_event: Callable[[str, dict[str, Any]], None] | None = None,
-    on_exchange: Callable[[dict[str, Any]], None] | None = None,
+    on_event: Callable[[RunnerEvent], None] | None = None,
+    on_exchange: Callable[[ExchangeRecord], None] | None = None,
 ) -> DemoResult:
     """Run the interview; always writes what it has to ``out_dir``, even on Ctrl-C."""
     out_dir.mkdir(parents=True, exist_ok=True)

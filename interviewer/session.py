@@ -20,6 +20,7 @@ from interviewer.interview.followup import FollowUpPolicy
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.scoring.worker import ScoringJob, ScoringWorker
 from interviewer.store import Store, TurnRecord
 
@@ -48,19 +49,19 @@ class Interview:
     #: per bank question, the candidate's answers so far (the question's, then follow-ups')
     answers: dict[str, list[str]] = field(default_factory=dict)
 
-    def record_exchange(self, record: dict[str, Any]) -> None:
+    def record_exchange(self, record: ExchangeRecord) -> None:
         """Runner callback: one candidate answer with its latency, committed before returning;
         a real answer to a bank question is then handed to the scoring worker."""
         turn = TurnRecord(
-            question_text=record.get("question") or "",
-            answer_text=record.get("answer") or "",
-            question_id=record.get("question_id"),
-            is_follow_up=bool(record.get("is_follow_up")),
-            kind=str(record.get("kind") or "question"),
-            words=list(record.get("words") or []),
-            audio_start=record.get("audio_start"),
-            audio_end=record.get("audio_end"),
-            latency=dict(record.get("latency") or {}),
+            question_text=record.question or "",
+            answer_text=record.answer,
+            question_id=record.question_id,
+            is_follow_up=record.is_follow_up,
+            kind=record.kind or "question",
+            words=record.word_dicts(),
+            audio_start=record.audio_start,
+            audio_end=record.audio_end,
+            latency=dict(record.latency),
         )
         idx = self.store.add_turn(self.session_id, turn)
         self.store.update_plan(self.session_id, self.plan())

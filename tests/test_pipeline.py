@@ -7,6 +7,7 @@ pipeline's own behaviour: turn order, barge-in, endpointing, timeouts, shutdown.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,10 @@ from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
 from interviewer.interview.base import Answer, Brain
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
+from interviewer.pipeline.events import BargeIn, CandidateRevised, NoAnswer, RunnerEvent
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+from interviewer.pipeline.sequential import SequentialRunner
 from interviewer.types import LATENCY_FIELDS
 
 SR = 16_000
@@ -46,21 +50,22 @@ def make_runner(
     config: RunnerConfig | None = None,
     tts: FakeTTS | None = None,
     gap_s: float = 0.2,
-) -> tuple[InterviewRunner, SimulatedCandidate, VirtualDuplexLink, list[tuple[str, dict]]]:
+    runner_class: type[InterviewRunner] = InterviewRunner,
+) -> tuple[InterviewRunner, SimulatedCandidate, VirtualDuplexLink, list[RunnerEvent]]:
     link = VirtualDuplexLink()
     rendered = [RenderedAnswer(a, "") for a in answers]
     candidate = SimulatedCandidate(
         link.candidate, rendered, RenderedAnswer(silence(0.1), ""), gap_s=gap_s
     )
-    events: list[tuple[str, dict]] = []
-    runner = InterviewRunner(
+    events: list[RunnerEvent] = []
+    runner = runner_class(
         brain=brain,
         vad=FakeVAD(threshold=0.05),
         stt=FakeSTT(stt_texts),
         tts=tts or FakeTTS(seconds_per_char=0.01),
         duplex=link,
         config=config or RunnerConfig(endpoint=FAST, listen_after_s=0.05),
-        on_event=lambda kind, data: events.append((kind, data)),
+        on_event=events.append,
         on_your_turn=candidate.your_turn,
     )
     return runner, candidate, link, events
@@ -130,7 +135,7 @@ def test_silence_gets_a_prompt_then_moves_on() -> None:
     kinds = [t.kind for t in runner.turns if t.speaker == "interviewer"]
     assert kinds[:3] == ["greeting", "prompt", "question"]
     assert brain.answers[0].timed_out and brain.answers[1].timed_out
-    assert [k for k, _ in events].count("timeout") == 2
+    assert sum(isinstance(e, NoAnswer) for e in events) == 2
 
 
 def test_barge_in_stops_playback_and_keeps_only_what_was_heard() -> None:
@@ -163,7 +168,7 @@ def test_barge_in_stops_playback_and_keeps_only_what_was_heard() -> None:
     # playback stopped within a block or two of the barge-in decision
     # Once the buffer is cleared, at most the block already being played finishes: the last
     # heard sample is within one 32 ms block of the clear (both on the link's clock).
-    cleared = next(d["cleared_at"] for k, d in events if k == "barge_in")
+    cleared = next(e.cleared_at for e in events if isinstance(e, BargeIn))
     assert (first.end + runner.t0) - cleared <= 512 / 16_000 + 1e-3
 
 
@@ -199,8 +204,10 @@ def test_answer_type_is_passed_through() -> None:
 
 def test_sequential_baseline_runs_the_same_interview() -> None:
     brain = FixedQuestionsBrain(["First question?", "Second question?"])
-    cfg = RunnerConfig(endpoint=FAST, listen_after_s=0.05, streaming=False)
-    runner, cand, _, _ = make_runner(brain, [tone(0.8), tone(0.6)], ["one.", "two."], config=cfg)
+    cfg = RunnerConfig(endpoint=FAST, listen_after_s=0.05)
+    runner, cand, _, _ = make_runner(
+        brain, [tone(0.8), tone(0.6)], ["one.", "two."], config=cfg, runner_class=SequentialRunner
+    )
     run(runner, cand)
     assert [a.text for a in brain.answers] == ["one.", "two."]
     assert runner.transcriber.calls["partial"] == 0  # nothing speculative in the baseline
@@ -358,13 +365,108 @@ def test_the_answer_of_record_is_the_full_pass_text() -> None:
     runner, cand, _, events = make_runner(brain, [answer], ["ignored"])
     stt = _WholePassSTT()
     runner.transcriber.stt = stt
-    records: list[dict] = []
+    records: list[ExchangeRecord] = []
     runner.on_exchange = records.append
     run(runner, cand)
     assert [a.text for a in brain.answers] == ["piece"]  # what the brain acted on
     assert len(stt.word_calls) == 1  # one pass over the whole answer
     (record,) = records
-    assert record["answer"].startswith("Heard ") and record["answer_streamed"] == "piece"
+    assert record.answer.startswith("Heard ") and record.answer_streamed == "piece"
     cand_turn = next(t for t in runner.turns if t.speaker == "candidate")
-    assert cand_turn.text == record["answer"]
-    assert ("candidate_revised", {"text": record["answer"]}) in events
+    assert cand_turn.text == record.answer
+    assert CandidateRevised(record.answer) in events
+    # the full pass's word times (utterance-relative) are moved to conversation time: the
+    # utterance's audio begins a pre-roll before the detected start
+    assert cand_turn.words[0].start == pytest.approx(cand_turn.start - FAST.pre_roll_s, abs=0.1)
+    assert record.words[0].start == 0.0  # the store keeps them relative to the answer
+
+
+class _RecordingSink:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+        self.frames = 0
+
+    def begin(self, pre_roll: list, probs: list[float]) -> None:
+        self.calls.append(("begin", len(pre_roll)))
+        self.frames = len(pre_roll)
+
+    def append(self, frame: np.ndarray, prob: float) -> None:
+        self.frames += 1
+
+    def request_final(self, pause_id: int) -> None:
+        self.calls.append(("request_final", pause_id))
+
+    def resume(self, pause_id: int, pause_s: float) -> None:
+        self.calls.append(("resume", pause_id, round(pause_s, 3)))
+
+    def finish(self, pause_id: int) -> None:
+        self.calls.append(("finish", pause_id))
+
+
+def test_listener_hands_the_turn_to_its_sink_with_the_pre_roll() -> None:
+    from interviewer.pipeline.endpointing import Endpointer
+    from interviewer.pipeline.listener import Listener
+
+    frame_s = 512 / SR
+    # 20 quiet blocks, 10 voiced, a 4-block pause, 10 voiced, then silence until the turn ends
+    probs = [0.0] * 20 + [1.0] * 10 + [0.0] * 4 + [1.0] * 10 + [0.0] * 40
+    cfg = EndpointConfig(min_speech_s=0.1, pre_roll_s=0.2, silence_s=0.4, resume_s=0.05)
+    endpointer = Endpointer(cfg, frame_s=frame_s)
+    endpointer.require_text = False  # no transcript here: the silence alone ends the turn
+    sink = _RecordingSink()
+    listener = Listener(FakeVAD(probs), endpointer, sink)
+    listener.open(0.0)
+    kinds, at = [], {}
+    for i in range(len(probs)):
+        t = (i + 1) * frame_s
+        ev = listener.feed(np.zeros(512, np.float32), t)
+        if ev is not None:
+            kinds.append(ev.kind)
+            at[ev.kind] = i
+            if ev.kind == "speech_start":
+                assert listener.speech_start == pytest.approx(20 * frame_s, abs=1e-6)
+                # the utterance starts a pre-roll before the detected start
+                assert listener.utt_t0 == pytest.approx(20 * frame_s - 0.2, abs=frame_s)
+    assert kinds == ["speech_start", "pause", "resume", "pause", "end_of_turn"]
+    assert [c[0] for c in sink.calls] == [
+        "begin", "request_final", "resume", "request_final", "finish"
+    ]  # fmt: skip
+    keep = sink.calls[0][1]
+    # the start is known 4 voiced blocks in (0.128 s >= min_speech_s); 0.2 s more is 6.25
+    assert keep == 4 + 6 + 1
+    assert sink.calls[1] == ("request_final", 1) and sink.calls[-1] == ("finish", 2)
+    assert not listener.in_turn
+    # every block from the pre-roll to the end of the turn reached the sink, and no more
+    assert sink.frames == keep + at["end_of_turn"] - at["speech_start"]
+
+
+def test_exchange_record_json_has_the_records_keys() -> None:
+    from interviewer.types import Word
+
+    record = ExchangeRecord(
+        question="Tell me about it?",
+        answer="I fixed the build.",
+        question_id="q1",
+        kind="question",
+        words=(Word("I", 0.1, 0.2, 0.9),),
+        audio_start=1.0,
+        audio_end=2.5,
+        latency={"speech_end": 2.5, "playback_start": 3.1},
+    )
+    doc = record.to_json()
+    assert doc == {
+        "question": "Tell me about it?",
+        "question_id": "q1",
+        "is_follow_up": False,
+        "kind": "question",
+        "answer": "I fixed the build.",
+        "words": [{"word": "I", "start": 0.1, "end": 0.2, "probability": 0.9}],
+        "audio_start": 1.0,
+        "audio_end": 2.5,
+        "latency": {"speech_end": 2.5, "playback_start": 3.1},
+    }
+    assert ExchangeRecord.from_json(json.loads(json.dumps(doc))) == record
+    revised = ExchangeRecord("Q?", "", timed_out=True, answer_streamed="x")
+    assert revised.to_json()["timed_out"] is True
+    assert revised.to_json()["answer_streamed"] == "x"
+    assert ExchangeRecord.from_json(revised.to_json()) == revised

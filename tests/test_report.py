@@ -21,6 +21,7 @@ from interviewer.errors import ConfigError
 from interviewer.interview.bank import Question, load_bank
 from interviewer.interview.base import Answer
 from interviewer.interview.spec import InterviewSpec
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.report import (
     build_progress,
     build_report,
@@ -170,13 +171,13 @@ def test_interview_scores_answers_not_commands_and_joins_follow_ups(store: Store
         "In the end both teammates agreed and the retro became a monthly habit.",
     ]
     for text in said:
-        exchange = {
-            "question": "".join(reply.pieces),
-            "question_id": reply.question_id,
-            "is_follow_up": reply.is_follow_up,
-            "kind": reply.kind,
-            "answer": text,
-        }
+        exchange = ExchangeRecord(
+            question="".join(reply.pieces),
+            answer=text,
+            question_id=reply.question_id,
+            is_follow_up=reply.is_follow_up,
+            kind=reply.kind,
+        )
         reply = machine.on_answer(Answer(text))
         interview.record_exchange(exchange)
         if reply.finished:

@@ -18,6 +18,15 @@ from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
 from interviewer.interview.base import Answer, Reply
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
+from interviewer.pipeline.events import (
+    BargeIn,
+    CandidateFinal,
+    CandidatePartial,
+    NoAnswer,
+    RunnerEvent,
+    SpeechStart,
+)
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.types import AudioArray
 from interviewer.web.duplex import (
@@ -112,8 +121,8 @@ def test_the_interviewer_voice_goes_out_block_by_block_and_silence_does_not() ->
 
 
 def make_runner(brain: Any, **kw: Any) -> tuple[InterviewRunner, list, list]:
-    events: list[tuple[str, dict]] = []
-    records: list[dict] = []
+    events: list[RunnerEvent] = []
+    records: list[ExchangeRecord] = []
     runner = InterviewRunner(
         brain=brain,
         vad=FakeVAD(threshold=0.05),
@@ -121,7 +130,7 @@ def make_runner(brain: Any, **kw: Any) -> tuple[InterviewRunner, list, list]:
         tts=kw.pop("tts", FakeTTS(seconds_per_char=0.01)),
         duplex=VirtualDuplexLink(),
         config=RunnerConfig(endpoint=FAST, listen_after_s=0.05, barge_in=True),
-        on_event=lambda kind, data: events.append((kind, data)),
+        on_event=events.append,
         on_exchange=records.append,
         **kw,
     )
@@ -155,10 +164,10 @@ def test_a_typed_answer_is_the_candidates_turn() -> None:
     th.join(10)
     assert not th.is_alive()
     assert [a.text for a in brain.answers] == ["I typed this answer.", "And this one."]
-    assert [r["answer"] for r in records] == ["I typed this answer.", "And this one."]
-    assert records[0]["question"].endswith("First question?")
-    assert records[0]["words"] == [] and records[0]["audio_start"] is None
-    assert ("candidate", {"text": "I typed this answer.", "typed": True}) in events
+    assert [r.answer for r in records] == ["I typed this answer.", "And this one."]
+    assert (records[0].question or "").endswith("First question?")
+    assert records[0].words == () and records[0].audio_start is None
+    assert CandidateFinal("I typed this answer.", typed=True) in events
     spoken = [t.text for t in runner.turns if t.speaker == "candidate"]
     assert spoken == ["I typed this answer.", "And this one."]
 
@@ -175,12 +184,12 @@ def test_a_typed_command_can_cut_the_interviewer_short() -> None:
     runner.submit_text("skip", interrupt=True)
     th.join(10)
     assert not th.is_alive()
-    cut = [d for k, d in events if k == "barge_in"]
-    assert cut and cut[0]["typed"] is True
+    cut = [e for e in events if isinstance(e, BargeIn)]
+    assert cut and cut[0].typed is True
     greeting = next(t for t in runner.turns if t.speaker == "interviewer")
     assert greeting.interrupted and greeting.text.endswith("—")
     assert brain.answers[0].text == "skip"
-    assert records[0]["answer"] == "skip"
+    assert records[0].answer == "skip"
 
 
 def test_stop_before_the_runner_starts_leaves_no_thread() -> None:
@@ -222,14 +231,14 @@ def test_stop_between_an_answer_and_its_reply_still_hands_over_the_answer() -> N
     brain.release.set()
     th.join(10)
     assert not th.is_alive()
-    assert [r["answer"] for r in records] == ["my answer"]
+    assert [r.answer for r in records] == ["my answer"]
 
 
 def test_hold_keeps_a_silent_candidate_from_timing_out() -> None:
     quick = EndpointConfig(no_answer_s=0.5, silence_s=0.3, hold_s=30.0)
     brain = FixedQuestionsBrain(["Q1?"])
     listening = threading.Event()
-    events: list[tuple[str, dict]] = []
+    events: list[RunnerEvent] = []
     runner = InterviewRunner(
         brain=brain,
         vad=FakeVAD(threshold=0.05),
@@ -237,14 +246,14 @@ def test_hold_keeps_a_silent_candidate_from_timing_out() -> None:
         tts=FakeTTS(seconds_per_char=0.005),
         duplex=VirtualDuplexLink(),
         config=RunnerConfig(endpoint=quick, listen_after_s=0.05),
-        on_event=lambda kind, data: events.append((kind, data)),
+        on_event=events.append,
         on_your_turn=listening.set,
     )
     th = run_in_thread(runner)
     wait_for(listening.is_set)
     runner.hold()  # the candidate started typing
     time.sleep(1.5)  # three times the silence timeout
-    assert not [k for k, _ in events if k == "timeout"]
+    assert not [e for e in events if isinstance(e, NoAnswer)]
     runner.submit_text("typed after a while")
     th.join(10)
     assert not th.is_alive()
@@ -264,10 +273,10 @@ def test_partials_are_shown_only_while_the_candidate_is_speaking() -> None:
         emit=sent.append,
         send_audio=lambda b: None,
     )
-    live._on_event("speech_start", {"t": 0.0})
-    live._on_event("partial", {"text": "at my last"})
-    live._on_event("candidate", {"text": "At my last job."})
+    live._on_event(SpeechStart(0.0))
+    live._on_event(CandidatePartial("at my last"))
+    live._on_event(CandidateFinal("At my last job."))
     # computed while the turn ended: it would repeat the answer under the final caption
-    live._on_event("partial", {"text": "At my last job. at my last job"})
+    live._on_event(CandidatePartial("At my last job. at my last job"))
     captions = [(m["text"], m["final"]) for m in sent if m["type"] == "caption"]
     assert captions == [("at my last", False), ("At my last job.", True)]

@@ -3,8 +3,8 @@
 Both runs are the same interview in the same process, on the same engines: the real interview
 machine (bank questions, LLM follow-ups) and a simulated candidate speaking a scripted set of
 answers through the virtual duplex link in real time. The sequential baseline
-(``RunnerConfig(streaming=False)``) waits for the whole answer, transcribes all of it,
-generates the whole reply, synthesizes all of it, then plays.
+(:class:`SequentialRunner`) waits for the whole answer, transcribes all of it, generates the
+whole reply, synthesizes all of it, then plays.
 
 The interview is trimmed to the exchanges that are measured (see :class:`BenchBrain`).
 """
@@ -27,6 +27,7 @@ from interviewer.bench.common import BenchConfig, EngineSet, Progress, ratio
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+from interviewer.pipeline.sequential import SequentialRunner
 from interviewer.types import LATENCY_FIELDS
 
 # Answers without thinking pauses, so both pipelines end turns after the same silence.
@@ -150,14 +151,18 @@ def run_interview(
     answers: list[RenderedAnswer],
     last: RenderedAnswer,
     config: RunnerConfig,
+    runner_class: type[InterviewRunner] = InterviewRunner,
     record_to: Path | None = None,
     max_wall_s: float = 600.0,
 ) -> InterviewResult:
-    """One simulated interview in real time; a watchdog ends it after ``max_wall_s``."""
+    """One simulated interview in real time; a watchdog ends it after ``max_wall_s``.
+
+    ``runner_class``: :class:`InterviewRunner` (streaming) or :class:`SequentialRunner`.
+    """
     recorder = StereoRecorder(record_to, 16_000) if record_to is not None else None
     link = VirtualDuplexLink(recorder)
     candidate = SimulatedCandidate(link.candidate, answers, last)
-    runner = InterviewRunner(
+    runner = runner_class(
         brain=brain,
         vad=vad,
         stt=stt,
@@ -263,8 +268,11 @@ def bench_e2e(
     progress("e2e", f"rendering {len(texts)} candidate answer(s)")
     answers, last = render_answers(eng, texts)
     runs = []
-    for streaming in (True, False):
-        mode = "streaming" if streaming else "sequential"
+    modes: tuple[tuple[str, type[InterviewRunner]], ...] = (
+        ("streaming", InterviewRunner),
+        ("sequential", SequentialRunner),
+    )
+    for mode, runner_class in modes:
         progress("e2e", f"{mode} pipeline, {len(texts)} answers in real time")
         record = None
         if out_dir is not None:
@@ -278,7 +286,8 @@ def bench_e2e(
             tts=eng.tts,
             answers=answers,
             last=last,
-            config=RunnerConfig(endpoint=EndpointConfig(no_answer_s=15.0), streaming=streaming),
+            config=RunnerConfig(endpoint=EndpointConfig(no_answer_s=15.0)),
+            runner_class=runner_class,
             record_to=record,
         )
         eng.vad.reset()

@@ -9,19 +9,18 @@ A WER set is either
 * or a folder of ``NAME.wav`` + ``NAME.txt`` pairs (also ``.flac``, ``.ogg``, ``.mp3``); the
   ``.txt`` holds the reference; audio without one is skipped.
 
-Streaming feeds each clip block by block (32 ms, the link's block) through the VAD, the
-endpointer and :class:`StreamingTranscriber`, as the pipeline does, in lockstep rather than in
-real time: at each pause the feeder waits for that pause's speculative final, as if the machine
-kept up. Commits at pauses therefore happen where they would live, so the text is the one a
-live candidate would get; partials and word timestamps are off, since neither changes the
-final text.
+Streaming feeds each clip block by block (32 ms, the link's block) through the pipeline's own
+:class:`Listener` (VAD, endpointer, pre-roll) into :class:`StreamingTranscriber`, in lockstep
+rather than in real time: at each pause the feeder waits for that pause's speculative final, as
+if the machine kept up. Commits at pauses therefore happen where they would live, so the text
+is the one a live candidate would get; partials and word timestamps are off, since neither
+changes the final text.
 """
 
 from __future__ import annotations
 
 import csv
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,6 +34,7 @@ from interviewer.config import Settings
 from interviewer.errors import ConfigError
 from interviewer.metrics import corpus_word_error_rate, word_error_rate
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
+from interviewer.pipeline.listener import Listener
 from interviewer.pipeline.transcriber import StreamingTranscriber
 from interviewer.types import SAMPLE_RATE, AudioArray, Transcript
 
@@ -147,46 +147,27 @@ def stream_transcribe(
         silence_s=_NEVER, uncertain_silence_s=_NEVER, filler_silence_s=_NEVER, no_answer_s=_NEVER
     )
     block = int(vad.frame_samples)
-    frame_s = block / SAMPLE_RATE
-    endpointer = Endpointer(cfg, frame_s=frame_s)
+    endpointer = Endpointer(cfg, frame_s=block / SAMPLE_RATE)
     endpointer.open(0.0)
     # partials only feed the live display; finals and commits make the text
     tr = StreamingTranscriber(
         _TextOnly(stt), time.monotonic, partial_every_s=_NEVER, threshold=cfg.threshold
     )
+    listener = Listener(vad, endpointer, tr)
     # trailing silence, so the last stretch of speech ends in a pause like a finished answer
     tail = np.zeros(int(0.8 * SAMPLE_RATE), dtype=np.float32)
     padded = np.concatenate([np.asarray(audio, dtype=np.float32), tail])
     padded = np.pad(padded, (0, -len(padded) % block))
-    pre_roll: deque[tuple[AudioArray, float]] = deque(maxlen=int(cfg.pre_roll_s / frame_s) + 8)
-    in_turn = False
     last_pause: int | None = None
     vad.reset()
     tr.start()
     try:
         for i in range(0, len(padded), block):
-            frame = padded[i : i + block]
-            t = (i + block) / SAMPLE_RATE
-            prob = float(vad.speech_prob(frame))
-            ev = endpointer.feed(prob, t)
-            if in_turn:
-                tr.append(frame, prob)
-            else:
-                pre_roll.append((frame, prob))
-            if ev is None:
-                continue
-            if ev.kind == "speech_start":
-                in_turn = True
-                keep = int((t - (ev.speech_start or t) + cfg.pre_roll_s) / frame_s) + 1
-                frames = list(pre_roll)[-keep:]
-                tr.begin([f for f, _ in frames], [p for _, p in frames])
-                pre_roll.clear()
-            elif ev.kind == "pause":
-                tr.request_final(ev.pause_id)
+            ev = listener.feed(padded[i : i + block], (i + block) / SAMPLE_RATE)
+            if ev is not None and ev.kind == "pause":
+                # lockstep: the machine keeps up, so the final is there before the next block
                 tr.final_for(ev.pause_id, final_timeout_s)
                 last_pause = ev.pause_id
-            elif ev.kind == "resume":
-                tr.resume(ev.pause_id, ev.t - (ev.speech_end or ev.t))
         if last_pause is None:
             return "", dict(tr.calls)
         tr.finish(last_pause)

@@ -57,31 +57,34 @@ def _spec_flags(
 
 def _live_printer() -> Any:
     """Print the conversation as it happens; partial text overwrites itself on a terminal."""
+    from interviewer.pipeline import events as ev
+
     tty = sys.stdout.isatty()
     state = {"partial": False}
 
-    def on_event(kind: str, data: dict[str, Any]) -> None:
-        if kind == "partial":
+    def on_event(event: ev.RunnerEvent) -> None:
+        if isinstance(event, ev.CandidatePartial):
             if tty:
-                sys.stdout.write("\r\033[2K  candidate … " + data["text"][-100:])
+                sys.stdout.write("\r\033[2K  candidate … " + event.text[-100:])
                 sys.stdout.flush()
                 state["partial"] = True
             return
         if state["partial"]:
             sys.stdout.write("\r\033[2K")
             state["partial"] = False
-        if kind == "interviewer":
-            out.print(f"[bold cyan]interviewer[/]  {escape(data['text'])}")
-        elif kind == "candidate":
-            out.print(
-                f"[bold green]candidate[/]    {escape(data['text']) or '[dim](nothing heard)[/]'}"
-            )
-        elif kind == "candidate_revised":
-            out.print(f"[dim]  (the whole answer, heard again: {escape(data['text'])})[/]")
-        elif kind == "barge_in":
-            out.print("[yellow]  (candidate interrupted; playback stopped)[/]")
-        elif kind == "timeout":
-            out.print("[dim]  (no answer)[/]")
+        match event:
+            case ev.InterviewerSays(text=text):
+                out.print(f"[bold cyan]interviewer[/]  {escape(text)}")
+            case ev.CandidateFinal(text=text):
+                out.print(
+                    f"[bold green]candidate[/]    {escape(text) or '[dim](nothing heard)[/]'}"
+                )
+            case ev.CandidateRevised(text=text):
+                out.print(f"[dim]  (the whole answer, heard again: {escape(text)})[/]")
+            case ev.BargeIn():
+                out.print("[yellow]  (candidate interrupted; playback stopped)[/]")
+            case ev.NoAnswer():
+                out.print("[dim]  (no answer)[/]")
 
     return on_event
 
@@ -268,6 +271,7 @@ def _practice_text(app: AppContext, spec: Any) -> None:
 def _text_loop(interview: Any) -> None:
     """Printed questions, typed answers; each answer is stored as soon as it is typed."""
     from interviewer.interview.base import Answer
+    from interviewer.pipeline.records import ExchangeRecord
 
     machine = interview.machine
     reply = machine.start()
@@ -279,13 +283,13 @@ def _text_loop(interview: Any) -> None:
             if reply.finished or machine.finished:
                 break
             answer = typer.prompt("you", default="", show_default=False)
-            record = {
-                "question": said,
-                "question_id": reply.question_id,
-                "is_follow_up": reply.is_follow_up,
-                "kind": reply.kind,
-                "answer": answer,
-            }
+            record = ExchangeRecord(
+                question=said,
+                answer=answer,
+                question_id=reply.question_id,
+                is_follow_up=reply.is_follow_up,
+                kind=reply.kind,
+            )
             # stored once the machine has taken it in, as the voice pipeline does: the scorer
             # tells an answer from a command by what the machine made of it
             reply = machine.on_answer(Answer(answer, timed_out=not answer.strip()))

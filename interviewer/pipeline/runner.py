@@ -2,12 +2,15 @@
 
 Threads (nothing starts in a constructor):
   audio clock  (link or sound card) -> frames queue
-  listen       VAD + endpointing per 32 ms frame; feeds the transcriber
+  listen       the Listener: VAD + endpointing per 32 ms frame; feeds the transcriber
   stt          partials while the candidate speaks, speculative final at each pause
   brain        the caller's thread: brain.on_answer -> sentence chunker -> tts queue
   tts          Piper, sentence by sentence, into the playback buffer
 
-Every exchange records the seven latency marks on one monotonic clock (DESIGN.md).
+Every exchange records the seven latency marks on one monotonic clock (DESIGN.md). What
+happens is reported to ``on_event`` as the typed events of ``pipeline/events.py``; each answer
+reaches ``on_exchange`` as an :class:`ExchangeRecord`. The sequential baseline of the benchmark
+is ``pipeline/sequential.py``.
 """
 
 from __future__ import annotations
@@ -16,67 +19,30 @@ import contextlib
 import queue
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from interviewer.audio.duplex import Duplex
-from interviewer.audio.io import resample
 from interviewer.engines.base import STT, TTS, VAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
+from interviewer.pipeline.events import (
+    BargeIn,
+    CandidateFinal,
+    CandidatePartial,
+    CandidateRevised,
+    InterviewerSays,
+    NoAnswer,
+    RunnerEvent,
+    SpeechStart,
+)
+from interviewer.pipeline.listener import Listener
+from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
-from interviewer.types import LATENCY_FIELDS, AudioArray, Word
-
-
-@dataclass
-class Exchange:
-    """One answer -> reply exchange, times in seconds on the monotonic clock."""
-
-    speech_end: float | None = None
-    endpoint: float | None = None
-    stt_final: float | None = None
-    llm_first_token: float | None = None
-    first_sentence: float | None = None
-    tts_first_audio: float | None = None
-    playback_start: float | None = None
-    reply_kind: str = ""
-    timed_out: bool = False
-
-    @property
-    def voice_to_voice(self) -> float | None:
-        if self.playback_start is None or self.speech_end is None:
-            return None
-        return self.playback_start - self.speech_end
-
-    @property
-    def response(self) -> float | None:
-        if self.playback_start is None or self.endpoint is None:
-            return None
-        return self.playback_start - self.endpoint
-
-    def relative(self, t0: float) -> dict[str, float | None]:
-        return {
-            k: (None if v is None else round(v - t0, 4))
-            for k, v in asdict(self).items()
-            if k in LATENCY_FIELDS
-        }
-
-
-@dataclass
-class TurnLog:
-    speaker: str  # "interviewer" | "candidate"
-    text: str
-    start: float
-    end: float
-    kind: str = ""
-    question_id: str | None = None
-    words: list[Word] = field(default_factory=list)
-    interrupted: bool = False
+from interviewer.types import LATENCY_FIELDS as LATENCY_FIELDS  # re-exported for the demo
+from interviewer.types import AudioArray, Word
 
 
 @dataclass
@@ -87,15 +53,13 @@ class RunnerConfig:
     #: the room's echo of its own voice is not taken for the candidate
     listen_after_s: float = 0.15
     stt_final_timeout_s: float = 15.0
-    #: False runs the naive sequential baseline (benchmarks only): wait for the whole answer,
-    #: transcribe all of it with the full Whisper pass, generate the whole reply, synthesize all
-    #: of it, then play. No partials, no speculative finals, no cache.
-    streaming: bool = True
     frames_queue_max: int = 400  # ~13 s of audio: a stall longer than that drops old frames
 
 
 @dataclass
-class _TurnEnd:
+class TurnEnd:
+    """A turn has ended (or timed out, or was typed): from the listen thread to the brain's."""
+
     speech_start: float | None
     speech_end: float | None
     endpoint: float
@@ -105,6 +69,26 @@ class _TurnEnd:
     utt_t0: float = 0.0
     #: a typed turn (web text box, buttons): its final text, known without STT
     typed: str | None = None
+
+
+@dataclass
+class _Pending:
+    """An answer heard and not yet handed to ``on_exchange``; what is known of it so far."""
+
+    record: ExchangeRecord
+    exchange: Exchange
+    #: the transcriber's utterance, for the full pass (None: typed, or no answer)
+    epoch: int | None = None
+    utt_t0: float = 0.0
+
+
+def _marker(marks: dict[str, float], name: str, clock: Callable[[], float]) -> Callable[[], None]:
+    """A callback that records when ``name`` first happened."""
+
+    def _set() -> None:
+        marks.setdefault(name, clock())
+
+    return _set
 
 
 class InterviewRunner:
@@ -119,15 +103,15 @@ class InterviewRunner:
         tts: TTS,
         duplex: Duplex,
         config: RunnerConfig | None = None,
-        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+        on_event: Callable[[RunnerEvent], None] | None = None,
         on_your_turn: Callable[[], None] | None = None,
-        on_exchange: Callable[[dict[str, Any]], None] | None = None,
+        on_exchange: Callable[[ExchangeRecord], None] | None = None,
     ) -> None:
         self.brain = brain
         self.vad = vad
         self.duplex = duplex
         self.cfg = config or RunnerConfig()
-        self.on_event = on_event or (lambda kind, data: None)
+        self.on_event: Callable[[RunnerEvent], None] = on_event or (lambda event: None)
         self.on_your_turn = on_your_turn
         self.on_exchange = on_exchange
         self.clock = time.monotonic
@@ -139,17 +123,17 @@ class InterviewRunner:
         self.transcriber = StreamingTranscriber(
             stt,
             self.clock,
-            on_partial=lambda text: self.on_event("partial", {"text": text}),
+            on_partial=lambda text: self.on_event(CandidatePartial(text)),
             on_final=self._on_final,
             threshold=self.cfg.endpoint.threshold,
         )
+        self.listener = Listener(vad, self.endpointer, self.transcriber)
         self._frames: queue.Queue[tuple[AudioArray, float]] = queue.Queue(self.cfg.frames_queue_max)
-        self._turns: queue.Queue[_TurnEnd] = queue.Queue()
+        self._turns: queue.Queue[TurnEnd] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._utterance = 0
         self._barge = threading.Event()
-        self._listen_lock = threading.Lock()
         self._started = False
         self._shutdown_done = False
         self.t0 = 0.0
@@ -160,15 +144,7 @@ class InterviewRunner:
         self.interrupted = False
         self.error: BaseException | None = None
         self._current_question: str | None = None
-        self._candidate_start: float | None = None
-        self._pending_record: dict[str, Any] | None = None
-        self._utt_t0 = 0.0
-        self._sequential_audio: AudioArray | None = None
-        self._pending_exchange: Exchange | None = None
-        if not self.cfg.streaming:
-            self.transcriber.partial_every = 1 << 40
-            self.transcriber.commit_after = 1 << 40
-            self.endpointer.require_text = False
+        self._pending: _Pending | None = None
 
     # ------------------------------------------------------------------ audio side
     def _on_input(self, frame: AudioArray, t: float) -> None:
@@ -187,76 +163,53 @@ class InterviewRunner:
             self.playback_events[utterance] = t
 
     def _on_final(self, final: FinalText) -> None:
-        self.endpointer.set_tail_text(final.pause_id, final.text)
+        self.listener.set_tail_text(final.pause_id, final.text)
 
     def _listen(self) -> None:
-        cfg = self.cfg.endpoint
-        frame_s = self.duplex.block / self.duplex.sample_rate
-        pre_roll: deque[tuple[AudioArray, float]] = deque(
-            maxlen=max(1, int(cfg.pre_roll_s / frame_s) + 8)
-        )
-        in_turn = False
         while not self._stop.is_set():
             try:
                 frame, t = self._frames.get(timeout=0.1)
             except queue.Empty:
                 continue
-            prob = self.vad.speech_prob(frame)
-            with self._listen_lock:
-                self.endpointer.speaking_over = self.cfg.barge_in and self.playback.busy
-                ev = self.endpointer.feed(prob, t)
-            if in_turn:
-                self.transcriber.append(frame, prob)
-            else:
-                pre_roll.append((frame, prob))
+            ev = self.listener.feed(
+                frame, t, speaking_over=self.cfg.barge_in and self.playback.busy
+            )
             if ev is None:
                 continue
             if ev.kind in ("speech_start", "barge_in"):
-                in_turn = True
-                self._candidate_start = ev.speech_start
-                keep = int((t - (ev.speech_start or t) + cfg.pre_roll_s) / frame_s) + 1
-                frames = list(pre_roll)[-keep:]
-                self._utt_t0 = t - len(frames) * frame_s  # when the utterance audio begins
-                self.transcriber.begin([f for f, _ in frames], [p for _, p in frames])
-                pre_roll.clear()
                 if ev.kind == "barge_in":
                     self._barge_in(t)
-                self.on_event("speech_start", {"t": t})
-            elif ev.kind == "pause":
-                if self.cfg.streaming:
-                    self.transcriber.request_final(ev.pause_id)
-            elif ev.kind == "resume":
-                self.transcriber.resume(ev.pause_id, ev.t - (ev.speech_end or ev.t))
+                self.on_event(SpeechStart(t))
             elif ev.kind == "end_of_turn":
-                in_turn = False
-                if self.cfg.streaming:
-                    self.transcriber.finish(ev.pause_id)
-                else:
-                    self._sequential_audio = self.transcriber.take_audio()
                 self._turns.put(self._turn_end(ev))
             elif ev.kind == "timeout":
-                self._turns.put(_TurnEnd(None, None, t, 0, timed_out=True))
+                self._turns.put(TurnEnd(None, None, t, 0, timed_out=True))
 
-    def _turn_end(self, ev: Event) -> _TurnEnd:
-        return _TurnEnd(
-            self._candidate_start, ev.speech_end, ev.t, ev.pause_id, epoch=self.transcriber.epoch
+    def _turn_end(self, ev: Event) -> TurnEnd:
+        return TurnEnd(
+            self.listener.speech_start,
+            ev.speech_end,
+            ev.t,
+            ev.pause_id,
+            epoch=self.transcriber.epoch,
+            utt_t0=self.listener.utt_t0,
         )
 
-    def _barge_in(self, t: float) -> None:
+    def _barge_in(self, t: float, *, typed: bool = False) -> None:
         """The candidate talks over the interviewer: stop within one block, drop what is queued."""
-        self.barge_ins += 1
+        if not typed:
+            self.barge_ins += 1
         self._barge.set()
         self.speaker.cancel()
         cut = self.playback.clear()
-        self.on_event("barge_in", {"t": t, "cut": cut, "cleared_at": self.clock()})
+        self.on_event(BargeIn(t, tuple(cut), self.clock(), typed=typed))
 
     def hold(self) -> None:
         """The candidate is answering another way (typing): no silence timeout for a while.
 
         Like "give me a moment", for up to ``EndpointConfig.hold_s``; call again to extend.
         """
-        with self._listen_lock:
-            self.endpointer.hold(self.clock())
+        self.listener.hold(self.clock())
 
     def submit_text(self, text: str, *, interrupt: bool = False) -> None:
         """A turn typed instead of spoken (the web page's text box and buttons).
@@ -266,17 +219,11 @@ class InterviewRunner:
         stops talking at once, as for a barge-in, so a button does not wait for a long reply.
         """
         t = self.clock()
-        with self._listen_lock:
-            # a turn spoken half-way is superseded; its end must not become a second answer
-            self.endpointer.close()
+        # a turn spoken half-way is superseded; its end must not become a second answer
+        self.listener.close()
         if interrupt:
-            self._barge.set()
-            self.speaker.cancel()
-            cut = self.playback.clear()
-            self.on_event(
-                "barge_in", {"t": t, "cut": cut, "cleared_at": self.clock(), "typed": True}
-            )
-        self._turns.put(_TurnEnd(None, None, t, -1, typed=text))
+            self._barge_in(t, typed=True)
+        self._turns.put(TurnEnd(None, None, t, -1, typed=text))
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -316,10 +263,7 @@ class InterviewRunner:
         """Run the whole interview in the calling thread (Ctrl-C ends it cleanly)."""
         self.start()
         try:
-            # words the interviewer says again and again: synthesized while the greeting plays
-            if self.cfg.streaming:
-                for phrase in getattr(self.brain, "stock_phrases", lambda: [])():
-                    self.speaker.prepare(phrase)
+            self._warm_up()
             reply = self.brain.start()
             exchange: Exchange | None = None
             while not self._stop.is_set():
@@ -343,37 +287,19 @@ class InterviewRunner:
         finally:
             self.shutdown()
 
+    def _warm_up(self) -> None:
+        """Words the interviewer says again and again: synthesized while the greeting plays."""
+        for phrase in getattr(self.brain, "stock_phrases", lambda: [])():
+            self.speaker.prepare(phrase)
+
     # ------------------------------------------------------------------ speaking
     def _speak(self, reply: Reply, exchange: Exchange | None) -> None:
         self._utterance += 1
         utt = self._utterance
         self._barge.clear()
-        with self._listen_lock:
-            self.endpointer.close()
+        self.listener.close()
         marks: dict[str, float] = {}
-
-        def mark(name: str) -> Callable[[], None]:
-            def _set() -> None:
-                marks.setdefault(name, self.clock())
-
-            return _set
-
-        pieces: Iterator[str] = reply.pieces
-        if not self.cfg.streaming:
-            self._speak_sequential(reply, utt, marks)
-            pieces = iter(())
-        try:
-            for sentence in chunk_sentences(
-                self._first_piece_timer(pieces, marks), mark("first_sentence")
-            ):
-                if self._barge.is_set() or self._stop.is_set():
-                    break
-                self.on_event("interviewer", {"text": sentence, "kind": reply.kind})
-                self.speaker.say(utt, sentence, on_audio=mark("tts_first_audio"))
-        finally:
-            close = getattr(pieces, "close", None)
-            if close is not None:
-                close()  # stops an LLM stream cut short by a barge-in
+        self._say(reply, utt, marks)
         # Store the exchange as soon as the reply is audible (its latency is then complete),
         # not after the whole reply: a crash mid-reply must not lose the candidate's answer.
         while not (self._stop.is_set() or self._barge.is_set() or utt in self.playback_events):
@@ -407,17 +333,32 @@ class InterviewRunner:
             )
         if reply.kind in ("question", "greeting", "follow_up", "repeat"):
             self._current_question = heard or self._current_question
-        planned = self.brain.planned_next()
-        if planned and self.cfg.streaming:
-            self.speaker.prepare(planned)
+        self._prepare_next()
 
-    def _sequential_final(self, turn: _TurnEnd) -> FinalText:
-        audio = self._sequential_audio
-        self._sequential_audio = None
-        if audio is None:
-            audio = np.zeros(0, dtype=np.float32)
-        result = self.transcriber.stt.transcribe(audio, word_timestamps=True)
-        return FinalText(turn.pause_id, result.text, self.clock(), len(audio))
+    def _say(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
+        """Each sentence goes to speech as soon as the reply's stream closes it."""
+        pieces: Iterator[str] = reply.pieces
+        try:
+            for sentence in chunk_sentences(
+                self._first_piece_timer(pieces, marks),
+                _marker(marks, "first_sentence", self.clock),
+            ):
+                if self._barge.is_set() or self._stop.is_set():
+                    break
+                self.on_event(InterviewerSays(sentence, reply.kind))
+                self.speaker.say(
+                    utt, sentence, on_audio=_marker(marks, "tts_first_audio", self.clock)
+                )
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # stops an LLM stream cut short by a barge-in
+
+    def _prepare_next(self) -> None:
+        """Synthesize what the interviewer will probably say next while the candidate talks."""
+        planned = self.brain.planned_next()
+        if planned:
+            self.speaker.prepare(planned)
 
     def _emit_exchange(self, exchange: Exchange, words_timeout: float | None = None) -> None:
         """Hand the finished answer (with latency and word timestamps) to ``on_exchange``.
@@ -425,62 +366,41 @@ class InterviewRunner:
         The record stays pending until the callback has returned, so an interrupt at any point
         before that still finds it in :meth:`_flush_pending` and nothing is lost.
         """
-        record = self._pending_record
-        if record is None:
+        pending = self._pending
+        if pending is None:
             return
-        record = dict(record)
-        record["latency"] = exchange.relative(self.t0)
-        epoch = record.pop("epoch", None)
-        utt_t0 = record.pop("utt_t0", None) or self.t0
-        words: list[Word] = []
-        if epoch is not None:
+        record = replace(pending.record, latency=exchange.relative(self.t0))
+        if pending.epoch is not None:
             # computed off the reply's path; by now (the reply is audible) usually done
             timeout = self.cfg.stt_final_timeout_s if words_timeout is None else words_timeout
-            words, text = self.transcriber.full_pass(epoch, timeout)
-            shift = utt_t0 - self.t0  # utterance-relative -> conversation time
+            words, text = self._full_pass(pending.epoch, timeout)
+            shift = (pending.utt_t0 or self.t0) - self.t0  # utterance -> conversation time
             turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
             if turn is not None:
                 turn.words = [
                     Word(w.word, w.start + shift, w.end + shift, w.probability) for w in words
                 ]
+            record = replace(record, words=tuple(words))
             # The full pass heard the answer whole: its text is the one kept and scored. The
             # streamed text (what the interviewer acted on) is kept beside it.
-            if text and text != record.get("answer"):
-                record["answer_streamed"] = record.get("answer", "")
-                record["answer"] = text
+            if text and text != record.answer:
+                record = replace(record, answer=text, answer_streamed=record.answer)
                 if turn is not None:
                     turn.text = text
-                self.on_event("candidate_revised", {"text": text})
-        record["words"] = [asdict(w) for w in words]
+                self.on_event(CandidateRevised(text))
         if self.on_exchange is not None:
             self.on_exchange(record)
-        self._pending_record = None
+        self._pending = None
+
+    def _full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
+        return self.transcriber.full_pass(epoch, timeout)
 
     def _flush_pending(self) -> None:
         """On Ctrl-C or an error: store the answer already heard, with what is known of it."""
-        if self._pending_record is not None:
-            self._emit_exchange(self._pending_exchange or Exchange(), words_timeout=0.0)
+        if self._pending is not None:
+            self._emit_exchange(self._pending.exchange, words_timeout=0.0)
 
-    def _speak_sequential(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
-        """Baseline: the whole reply text, then all of its audio, then play."""
-        text = "".join(reply.pieces)
-        marks["llm_first_token"] = self.clock()
-        sentences = list(chunk_sentences([text]))
-        marks["first_sentence"] = self.clock()
-        tts = self.speaker.tts
-        audio = []
-        for sentence in sentences:
-            self.on_event("interviewer", {"text": sentence, "kind": reply.kind})
-            parts = [
-                resample(c.audio, c.sample_rate, self.playback.sample_rate)
-                for c in tts.synthesize(sentence)
-            ]
-            audio.append((sentence, np.concatenate(parts) if parts else np.zeros(0, np.float32)))
-        marks["tts_first_audio"] = self.clock()
-        for sentence, samples in audio:
-            self.playback.write(utt, sentence, samples)
-
-    def _first_piece_timer(self, pieces, marks: dict[str, float]):  # type: ignore[no-untyped-def]
+    def _first_piece_timer(self, pieces: Iterable[str], marks: dict[str, float]) -> Iterator[str]:
         for piece in pieces:
             marks.setdefault("llm_first_token", self.clock())
             yield piece
@@ -496,10 +416,7 @@ class InterviewRunner:
         if not self._barge.is_set():
             # half-duplex: open the microphone only after the interviewer's voice has died away
             self._stop.wait(self.cfg.listen_after_s)
-            with self._listen_lock:
-                self.endpointer.open(self.clock())
-                if reply.pause_listening:
-                    self.endpointer.hold(self.clock())
+            self.listener.open(self.clock(), hold=reply.pause_listening)
             if self.on_your_turn is not None:
                 self.on_your_turn()
         while not self._stop.is_set():
@@ -508,117 +425,66 @@ class InterviewRunner:
             except queue.Empty:
                 continue
             if turn.timed_out:
-                self.on_event("timeout", {})
+                self.on_event(NoAnswer())
                 ex = Exchange(endpoint=turn.endpoint, timed_out=True)
-                self._pending_exchange = ex
-                self._pending_record = {
-                    "question": self._current_question,
-                    "question_id": reply.question_id,
-                    "is_follow_up": reply.is_follow_up,
-                    "kind": reply.kind,
-                    "answer": "",
-                    "words": [],
-                    "audio_start": None,
-                    "audio_end": None,
-                    "timed_out": True,
-                }
+                self._hold(self._record(reply, ""), ex, timed_out=True)
                 return Answer("", 0.0, timed_out=True), ex
             if turn.typed is not None:
                 return self._typed_answer(turn, reply)
-            if self.cfg.streaming:
-                final = self.transcriber.final_for(turn.pause_id, self.cfg.stt_final_timeout_s)
-            else:
-                final = self._sequential_final(turn)
+            final = self._final(turn)
             text = final.text if final else ""
             ex = Exchange(
                 speech_end=turn.speech_end,
                 endpoint=turn.endpoint,
                 stt_final=max(final.ready_at, turn.endpoint) if final else None,
             )
-            self._pending_exchange = ex
             start = turn.speech_start or turn.endpoint
-            duration = (turn.speech_end or turn.endpoint) - start
-            self.turns.append(
-                TurnLog(
-                    "candidate",
-                    text,
-                    start - self.t0,
-                    (turn.speech_end or turn.endpoint) - self.t0,
-                )
+            end = turn.speech_end or turn.endpoint
+            self.turns.append(TurnLog("candidate", text, start - self.t0, end - self.t0))
+            self.on_event(CandidateFinal(text))
+            record = replace(
+                self._record(reply, text),
+                audio_start=round(start - self.t0, 3),
+                audio_end=round(end - self.t0, 3),
             )
-            self.on_event("candidate", {"text": text})
-            self._pending_record = {
-                "question": self._current_question,
-                "question_id": reply.question_id,
-                "is_follow_up": reply.is_follow_up,
-                "kind": reply.kind,
-                "answer": text,
-                "epoch": turn.epoch,
-                "utt_t0": turn.utt_t0,
-                "audio_start": round(start - self.t0, 3),
-                "audio_end": round((turn.speech_end or turn.endpoint) - self.t0, 3),
-            }
-            return Answer(text, max(0.0, duration)), ex
+            self._pending = _Pending(record, ex, epoch=turn.epoch, utt_t0=turn.utt_t0)
+            return Answer(text, max(0.0, end - start)), ex
         return None
 
-    def _typed_answer(self, turn: _TurnEnd, reply: Reply) -> tuple[Answer, Exchange]:
+    def _final(self, turn: TurnEnd) -> FinalText | None:
+        """The turn's text: the speculative final of its last pause (usually ready by now)."""
+        return self.transcriber.final_for(turn.pause_id, self.cfg.stt_final_timeout_s)
+
+    def _record(self, reply: Reply, answer: str) -> ExchangeRecord:
+        return ExchangeRecord(
+            question=self._current_question,
+            answer=answer,
+            question_id=reply.question_id,
+            is_follow_up=reply.is_follow_up,
+            kind=reply.kind,
+        )
+
+    def _hold(self, record: ExchangeRecord, ex: Exchange, *, timed_out: bool = False) -> None:
+        """Keep an answer without audio (typed, or none) until its reply is audible."""
+        self._pending = _Pending(replace(record, timed_out=timed_out), ex)
+
+    def _typed_answer(self, turn: TurnEnd, reply: Reply) -> tuple[Answer, Exchange]:
         text = turn.typed or ""
         ex = Exchange(endpoint=turn.endpoint, stt_final=turn.endpoint)
-        self._pending_exchange = ex
         at = turn.endpoint - self.t0
         self.turns.append(TurnLog("candidate", text, at, at))
-        self.on_event("candidate", {"text": text, "typed": True})
-        self._pending_record = {
-            "question": self._current_question,
-            "question_id": reply.question_id,
-            "is_follow_up": reply.is_follow_up,
-            "kind": reply.kind,
-            "answer": text,
-            "words": [],
-            "audio_start": None,
-            "audio_end": None,
-        }
+        self.on_event(CandidateFinal(text, typed=True))
+        self._hold(self._record(reply, text), ex)
         return Answer(text, 0.0, timed_out=not text.strip()), ex
 
     # ------------------------------------------------------------------ results
     def transcript(self) -> dict[str, Any]:
         """The ``transcript.json`` document: turns, per-exchange latency and its summary."""
-        exchanges = [e for e in self.exchanges if not e.timed_out]
-        v2v = [e.voice_to_voice for e in exchanges if e.voice_to_voice is not None]
-        resp = [e.response for e in exchanges if e.response is not None]
-        return {
-            "turns": [
-                {
-                    "speaker": t.speaker,
-                    "text": t.text,
-                    "start": round(t.start, 3),
-                    "end": round(t.end, 3),
-                }
-                | ({"interrupted": True} if t.interrupted else {})
-                for t in self.turns
-            ],
-            "latency": {
-                "exchanges": [e.relative(self.t0) for e in exchanges],
-                "summary": {
-                    "voice_to_voice_ms": percentiles_ms(v2v),
-                    "response_ms": percentiles_ms(resp),
-                },
-            },
-            "stats": {
-                "barge_ins": self.barge_ins,
-                "dropped_frames": self.dropped_frames,
-                "stt_calls": dict(self.transcriber.calls),
-                "tts_cache_hits": self.speaker.cache_hits,
-                "interrupted": self.interrupted,
-            },
+        stats = {
+            "barge_ins": self.barge_ins,
+            "dropped_frames": self.dropped_frames,
+            "stt_calls": dict(self.transcriber.calls),
+            "tts_cache_hits": self.speaker.cache_hits,
+            "interrupted": self.interrupted,
         }
-
-
-def percentiles_ms(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None}
-    arr = np.asarray(values) * 1000.0
-    return {
-        "p50": round(float(np.percentile(arr, 50)), 1),
-        "p95": round(float(np.percentile(arr, 95)), 1),
-    }
+        return transcript_doc(self.turns, self.exchanges, self.t0, stats)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.store import StoreError
 from interviewer.textsafe import storable_data
 
@@ -36,7 +37,7 @@ def _stored_turns(interview: Interview) -> int | None:
         return None
 
 
-def record_exchange(interview: Interview, record: dict[str, Any], stored_before: int) -> bool:
+def record_exchange(interview: Interview, record: ExchangeRecord, stored_before: int) -> bool:
     """Store one answer (``stored_before``: turns the session had); False if it could not be.
 
     A retry happens only when the turn itself is missing: when only the plan update after it
@@ -52,14 +53,14 @@ def record_exchange(interview: Interview, record: dict[str, Any], stored_before:
             now = _stored_turns(interview)
             if now is not None and now > stored_before:
                 return True
-            clean = storable_data(record)
+            clean = ExchangeRecord.from_json(storable_data(record.to_json()))
             time.sleep(PAUSE_S * (attempt + 1))
     return False
 
 
 def finish(
     interview: Interview,
-    unsaved: list[dict[str, Any]],
+    unsaved: list[ExchangeRecord],
     *,
     interrupted: bool,
     summary: dict[str, Any] | None,
@@ -96,13 +97,18 @@ def finish(
     return False
 
 
-def _keep_aside(interview: Interview, records: list[dict[str, Any]]) -> None:
+def _keep_aside(interview: Interview, records: list[ExchangeRecord]) -> None:
     """The last resort: the answers as JSON beside the store, for a person to recover."""
     path = Path(interview.store.path)
     target = path.with_name(f"{path.name}.unsaved-{interview.session_id}.json")
     try:
         target.write_text(
-            json.dumps({"session": interview.session_id, "answers": storable_data(records)}),
+            json.dumps(
+                {
+                    "session": interview.session_id,
+                    "answers": storable_data([r.to_json() for r in records]),
+                }
+            ),
             encoding="utf-8",
         )
         log.error("session %s: %d answer(s) kept in %s", interview.session_id, len(records), target)

@@ -16,6 +16,16 @@ from typing import Any, Literal
 from interviewer.errors import InterviewerError
 from interviewer.interview.bank import Bank
 from interviewer.interview.spec import InterviewSpec
+from interviewer.pipeline.events import (
+    BargeIn,
+    CandidateFinal,
+    CandidatePartial,
+    CandidateRevised,
+    InterviewerSays,
+    RunnerEvent,
+    SpeechStart,
+)
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.store import Store
 from interviewer.web import keeping
@@ -185,9 +195,9 @@ class LiveInterview:
             }
         )
         saved = 0
-        unsaved: list[dict[str, Any]] = []  # answers the store refused: kept, tried again
+        unsaved: list[ExchangeRecord] = []  # answers the store refused: kept, tried again
 
-        def on_exchange(record: dict[str, Any]) -> None:
+        def on_exchange(record: ExchangeRecord) -> None:
             nonlocal saved
             if not keeping.record_exchange(interview, record, saved):
                 unsaved.append(record)
@@ -234,45 +244,44 @@ class LiveInterview:
             raise error
         self._state("ended", status=self.status, session=self.session_id)
 
-    def _on_event(self, kind: str, data: dict[str, Any]) -> None:
-        if kind == "partial":
-            # A partial computed while the turn ended arrives after the final text (and may
-            # repeat it): once the final is shown, partials wait for the next speech.
-            if self._hearing:
+    def _on_event(self, event: RunnerEvent) -> None:
+        match event:
+            case CandidatePartial(text=text):
+                # A partial computed while the turn ended arrives after the final text (and may
+                # repeat it): once the final is shown, partials wait for the next speech.
+                if self._hearing:
+                    self.emit({"type": "caption", "who": "candidate", "text": text, "final": False})
+            case SpeechStart():
+                self._hearing = True
+                self._state("hearing")
+            case CandidateFinal(text=text, typed=typed):
+                self._hearing = False
                 self.emit(
-                    {"type": "caption", "who": "candidate", "text": data["text"], "final": False}
+                    {
+                        "type": "caption",
+                        "who": "candidate",
+                        "text": text,
+                        "final": True,
+                        "typed": typed,
+                    }
                 )
-        elif kind == "speech_start":
-            self._hearing = True
-            self._state("hearing")
-        elif kind == "candidate":
-            self._hearing = False
-            self.emit(
-                {
-                    "type": "caption",
-                    "who": "candidate",
-                    "text": data["text"],
-                    "final": True,
-                    "typed": bool(data.get("typed")),
-                }
-            )
-            self._state("thinking")
-        elif kind == "candidate_revised":
-            # the full pass over the whole answer replaces the streamed caption
-            self.emit({"type": "revise", "who": "candidate", "text": data["text"]})
-        elif kind == "interviewer":
-            self.emit(
-                {
-                    "type": "caption",
-                    "who": "interviewer",
-                    "text": data["text"],
-                    "final": True,
-                    "kind": data.get("kind", ""),
-                }
-            )
-            self._state("speaking")
-        elif kind == "barge_in":
-            # the browser still holds up to a few blocks: drop them so the voice stops now
-            self.emit({"type": "flush"})
-            self._hearing = not data.get("typed")
-            self._state("hearing" if self._hearing else "thinking")
+                self._state("thinking")
+            case CandidateRevised(text=text):
+                # the full pass over the whole answer replaces the streamed caption
+                self.emit({"type": "revise", "who": "candidate", "text": text})
+            case InterviewerSays(text=text, kind=kind):
+                self.emit(
+                    {
+                        "type": "caption",
+                        "who": "interviewer",
+                        "text": text,
+                        "final": True,
+                        "kind": kind,
+                    }
+                )
+                self._state("speaking")
+            case BargeIn(typed=typed):
+                # the browser still holds up to a few blocks: drop them so the voice stops now
+                self.emit({"type": "flush"})
+                self._hearing = not typed
+                self._state("hearing" if self._hearing else "thinking")
