@@ -28,6 +28,7 @@ from interviewer.audio.io import resample
 from interviewer.engines.base import STT, TTS, VAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
+from interviewer.pipeline.record import answer_prompt
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
 from interviewer.types import LATENCY_FIELDS, AudioArray, Word
@@ -122,6 +123,7 @@ class InterviewRunner:
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
         on_your_turn: Callable[[], None] | None = None,
         on_exchange: Callable[[dict[str, Any]], None] | None = None,
+        stt_final: STT | None = None,
     ) -> None:
         self.brain = brain
         self.vad = vad
@@ -142,6 +144,7 @@ class InterviewRunner:
             on_partial=lambda text: self.on_event("partial", {"text": text}),
             on_final=self._on_final,
             threshold=self.cfg.endpoint.threshold,
+            final_stt=stt_final,
         )
         self._frames: queue.Queue[tuple[AudioArray, float]] = queue.Queue(self.cfg.frames_queue_max)
         self._turns: queue.Queue[_TurnEnd] = queue.Queue()
@@ -326,6 +329,7 @@ class InterviewRunner:
                 self._speak(reply, exchange)
                 if reply.finished or self.brain.finished:
                     break
+                self.transcriber.set_prompt(answer_prompt(self.brain, self._current_question))
                 turn = self._await_turn(reply)
                 if turn is None:
                     break
