@@ -17,7 +17,7 @@ from typing import Any
 
 from interviewer.interview.bank import Bank, Question, load_bank
 from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
-from interviewer.scoring.evidence import INSUFFICIENT, locate
+from interviewer.scoring.evidence import INSUFFICIENT, annotate_uncertain, locate
 from interviewer.scoring.scorer import score_answer
 from interviewer.scoring.worker import words_from_dicts
 from interviewer.store import SessionRecord, Store, TurnRecord
@@ -244,6 +244,7 @@ def _score_now(view: QuestionView, bank: Bank, store: Store, session_id: str) ->
     last = view.answers[-1]
     words = words_from_dicts(last.words) if last.words else None
     doc = score_answer(question, text, words=words).to_json()
+    doc = annotate_uncertain(doc, text, last.words or ())
     store.update_turn_scores(session_id, last.idx, doc)
     view.scores = doc
     view.scored_at_report = True
