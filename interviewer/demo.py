@@ -44,6 +44,8 @@ class Engines:
     llm: Any | None
     candidate_tts: Any
     load_seconds: dict[str, float]
+    #: the full pass's model (``--stt-final``); None: ``stt`` does both passes
+    stt_final: Any | None = None
 
 
 def candidate_voice(
@@ -96,7 +98,12 @@ def load_engines(
     tts = timed("tts", lambda: engines.load_tts(settings))
     cand = timed("candidate voice", lambda: candidate_voice(settings, script, seed))
     llm = timed("llm", lambda: engines.load_llm(settings)) if with_llm else None
-    return Engines(vad, stt, tts, llm, cand, times)
+    stt_final = (
+        timed("stt (final pass)", lambda: engines.load_stt_final(settings))
+        if settings.stt_final
+        else None
+    )
+    return Engines(vad, stt, tts, llm, cand, times, stt_final)
 
 
 def default_script() -> CandidateScript:
@@ -135,6 +142,7 @@ def run_demo(
         brain=brain,
         vad=eng.vad,
         stt=eng.stt,
+        stt_final=eng.stt_final,
         tts=eng.tts,
         duplex=link,
         config=config,
