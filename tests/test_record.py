@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -304,3 +305,55 @@ def test_the_report_names_unsure_evidence() -> None:
 @pytest.mark.parametrize("threshold", [0.0, 0.2])
 def test_a_lower_threshold_marks_fewer_words(threshold: float) -> None:
     assert len(uncertain_spans(ANSWER, WORDS, threshold=threshold)) < 2
+
+
+def test_the_report_marks_unsure_words_and_names_them_under_their_criterion(
+    tmp_path: Path,
+) -> None:
+    """Stored words carry their probabilities; the report marks the unsure ones in the answer
+    and in every quote, and says under the criterion that it rests on them."""
+    from interviewer.interview.bank import load_bank
+    from interviewer.interview.spec import InterviewSpec
+    from interviewer.report import build_report, render_html, render_markdown
+    from interviewer.store import Store, TurnRecord
+
+    bank = load_bank()
+    question = bank.get("beh.conflict.teammate")
+    answer = (
+        "Two engineers disagreed about the release plan, so I let a meeting where each listed "
+        "their risks. I proposed shipping a smaller first version. We shipped on time and churn "
+        "fell by 12 percent in three months."
+    )
+    words = [
+        {"word": w, "start": i * 0.3, "end": i * 0.3 + 0.25, "probability": 0.9}
+        for i, w in enumerate(answer.split())
+    ]
+    for w in words:
+        if w["word"] in ("let", "shipped"):
+            w["probability"] = 0.2
+    with Store.open(tmp_path / "db.duckdb") as store:
+        spec = InterviewSpec.from_mapping({"role": "data_scientist", "type": "behavioral"})
+        sid = store.create_session(spec.to_dict(), {"llm": "fake"}, "text", user_id="u1")
+        store.add_turn(
+            sid,
+            TurnRecord(
+                question_text=question.text,
+                answer_text=answer,
+                question_id=question.id,
+                words=words,
+            ),
+        )
+        store.set_status(sid, "finished")
+        report = build_report(store, sid, bank=bank)
+    md = render_markdown(report)
+    html = render_html(report)
+    assert f"so I let{UNSURE_MARK} a meeting" in md and f"We shipped{UNSURE_MARK} on time" in md
+    assert f"We shipped{UNSURE_MARK} on time" in html
+    criteria = report.questions[0].scores["criteria"]  # type: ignore[index]
+    unsure = {name: c.get("unsure") for name, c in criteria.items() if c.get("unsure")}
+    assert unsure, criteria  # the result sentence is evidence for at least one criterion
+    for name, words_ in unsure.items():
+        assert set(words_) <= {"let", "shipped"}
+        marked = criteria[name]["evidence_marked"]
+        assert all(UNSURE_MARK in q for q in marked if any(w in q for w in words_))
+    assert "the recogniser was unsure of" in md and "the recogniser was unsure of" in html

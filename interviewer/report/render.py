@@ -60,7 +60,7 @@ def render_markdown(report: Report) -> str:
         for a in q.answers:
             if a.is_follow_up:
                 lines += [f"**Follow-up:** {_md(a.asked)}", ""]
-            lines += [f"> {_md(a.text)}", ""]
+            lines += [f"> {_md(''.join(s.text for s in a.segments))}", ""]
         if q.scores:
             lines += ["| criterion | score | evidence |", "|---|---|---|"]
             for name, crit in q.scores.get("criteria", {}).items():
