@@ -6,8 +6,10 @@ Logic on fakes here; the same on tiny.en and real audio in tests/test_record_rea
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -357,3 +359,46 @@ def test_the_report_marks_unsure_words_and_names_them_under_their_criterion(
         marked = criteria[name]["evidence_marked"]
         assert all(UNSURE_MARK in q for q in marked if any(w in q for w in words_))
     assert "the recogniser was unsure of" in md and "the recogniser was unsure of" in html
+
+
+def test_bench_record_measures_before_after_prompt_and_models(tmp_path: Path) -> None:
+    """``wer.record`` on fakes: every figure present, and the markdown renders them."""
+    import soundfile as sf
+
+    from interviewer.bench.common import BenchConfig, EngineSet, Progress
+    from interviewer.bench.record_wer import TECHNICAL_ANSWERS, bench_record, record_markdown
+    from interviewer.config import Settings
+    from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
+
+    text = "I led the project and we shipped it on time."
+    for name in ("x", "y"):
+        audio = np.concatenate([np.zeros(3200), 0.3 * np.sin(np.arange(12800) / 5.0)])
+        sf.write(tmp_path / f"{name}.wav", audio.astype(np.float32), 16_000)
+        (tmp_path / f"{name}.txt").write_text(text)
+    factories: dict[str, Callable[[], Any]] = {
+        "vad": FakeVAD,
+        "stt": lambda: FakeSTT([text]),
+        "tts": lambda: FakeTTS(seconds_per_char=0.006),
+    }
+    eng = EngineSet(Settings(device="cpu"), Progress(lambda _: None), factories)
+    cfg = BenchConfig.make(True, wer_data=(tmp_path,))
+    loaded: list[str] = []
+
+    def load(spec: str) -> FakeSTT:
+        loaded.append(spec)
+        if spec == "broken":
+            raise RuntimeError("no such model")
+        return FakeSTT([text])
+
+    out = bench_record(
+        eng, cfg, Progress(lambda _: None), model_specs=["bigger", "broken"], load_stt=load
+    )
+    assert [r["clip"] for r in out["clips"]] == ["x.wav", "y.wav"]
+    assert out["summary"]["after"]["mean_clip_wer"] == 0.0
+    assert len(out["technical"]["answers"]) == len(TECHNICAL_ANSWERS)
+    assert out["long_answer"]["answer_s"] == 60.0
+    assert loaded == ["bigger", "broken"]
+    assert [m["model"] for m in out["models"]] == ["fake-stt", "fake-stt", "broken"]
+    assert "error" in out["models"][2]
+    md = "\n".join(record_markdown(out))
+    assert "### Answer of record" in md and "| x.wav |" in md and "no such model" in md
