@@ -402,3 +402,20 @@ def test_bench_record_measures_before_after_prompt_and_models(tmp_path: Path) ->
     assert "error" in out["models"][2]
     md = "\n".join(record_markdown(out))
     assert "### Answer of record" in md and "| x.wav |" in md and "no such model" in md
+
+
+def test_stt_final_comes_from_toml_env_and_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interviewer.config import Settings, load_settings
+    from interviewer.engines import load_stt_final
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[models]\nstt = "embedded"\nstt_final = "whisper-small.en"\n')
+    assert load_settings(cfg).stt_final == "whisper-small.en"
+    monkeypatch.setenv("INTERVIEWER_STT_FINAL", "/models/whisper-base")
+    assert load_settings(cfg).stt_final == "/models/whisper-base"
+    assert load_settings(cfg, stt_final="whisper-medium.en").stt_final == "whisper-medium.en"
+    # unset, or the streaming model itself: one model does both passes
+    assert load_stt_final(Settings()) is None
+    assert load_stt_final(Settings(stt="embedded", stt_final="embedded")) is None
