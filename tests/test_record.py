@@ -419,3 +419,27 @@ def test_stt_final_comes_from_toml_env_and_flags(
     # unset, or the streaming model itself: one model does both passes
     assert load_stt_final(Settings()) is None
     assert load_stt_final(Settings(stt="embedded", stt_final="embedded")) is None
+
+
+def test_words_the_full_pass_dropped_are_kept_from_the_stream() -> None:
+    """A prompted decode can stop early; the streamed words after its end are not lost."""
+    full = ["I trained XGBoost with class weights instead of SMOTE and chose the threshold on the"]
+    streamed = (
+        "i train xgboose with class weights instead of smoke and chose the threshold on the "
+        "precision recall curve because f1 at the default threshold hit most of the fraud"
+    )
+    fixed = repair(full, streamed)
+    assert fixed.text == (
+        full[0]
+        + " precision recall curve because f1 at the default threshold hit most of the fraud"
+    )
+    # a skipped stretch between two segments comes back in its place
+    fixed = repair(
+        ["We packaged it in containers.", "We watched latency."],
+        "we packaged it in containers and ran it on kubernetes we watched latency",
+    )
+    assert (
+        fixed.text == "We packaged it in containers. and ran it on kubernetes We watched latency."
+    )
+    # one or two stray streamed words at a cut are the stream's noise, not dropped speech
+    assert repair(["It works."], "it works you know").text == "It works."

@@ -7,8 +7,9 @@ Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
   (greedy full pass) and as it is now (beam 5 with the guards, then :func:`repair` against the
   streamed text of the same clip), with WER and seconds of each;
 * ``technical``: technical answers rendered with the project's Piper voice, decoded with and
-  without the question-aware prompt (:func:`~interviewer.pipeline.record.decoding_prompt`); WER
-  and the share of the answer's domain terms heard;
+  without the question-aware prompt (:func:`~interviewer.pipeline.record.decoding_prompt`), and
+  with it after :func:`repair` (what is stored); WER and the share of the answer's domain terms
+  heard;
 * ``models``: the same full pass with each Whisper model given (``--wer-models``), WER and
   seconds per answer, so a larger model for the answer of record (``--stt-final``) is judged on
   the same clips;
@@ -130,7 +131,10 @@ def render_technical(tts: Any) -> list[tuple[str, tuple[str, ...], str, AudioArr
 
 
 def _technical(
-    stt: Any, rendered: Sequence[tuple[str, tuple[str, ...], str, AudioArray]], progress: Progress
+    stt: Any,
+    vad: Any,
+    rendered: Sequence[tuple[str, tuple[str, ...], str, AudioArray]],
+    progress: Progress,
 ) -> dict[str, Any]:
     rows = []
     for question, terms, answer, audio in rendered:
@@ -138,14 +142,18 @@ def _technical(
         plain, t_plain = _full_pass(stt, audio, FinalDecoding())
         prompt = decoding_prompt(question, terms)
         prompted, t_prompted = _full_pass(stt, audio, FinalDecoding(prompt=prompt))
+        streamed, _ = stream_transcribe(audio, vad, stt)
+        stored = repair([s.text for s in prompted.segments], streamed).text
         rows.append(
             {
                 "question": question,
                 "reference": answer,
                 "without": plain.text,
                 "with": prompted.text,
+                "stored": stored,
                 "wer_without": clip_wer(answer, plain.text),
                 "wer_with": clip_wer(answer, prompted.text),
+                "wer_stored": clip_wer(answer, stored),
                 "terms_without": _terms_heard(terms, plain.text),
                 "terms_with": _terms_heard(terms, prompted.text),
                 "seconds_without": round(t_plain, 3),
@@ -154,7 +162,7 @@ def _technical(
         )
     mean = {
         k: round(float(np.mean([r[k] for r in rows])), 4)
-        for k in ("wer_without", "wer_with", "terms_without", "terms_with")
+        for k in ("wer_without", "wer_with", "wer_stored", "terms_without", "terms_with")
     }
     return {"answers": rows, "mean": mean}
 
@@ -211,7 +219,7 @@ def bench_record(
     out: dict[str, Any] = {
         "clips": rows,
         "summary": _summary(rows),
-        "technical": _technical(eng.stt, rendered, progress),
+        "technical": _technical(eng.stt, eng.vad, rendered, progress),
         "long_answer": _long_answer(eng.stt, clips, question_s),
     }
     models = [_model_row(eng.stt, clips, rendered, progress)]
@@ -295,8 +303,8 @@ def record_markdown(record: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"Technical answers (Piper): WER {t['wer_without']:.3f} without the question prompt, "
-        f"{t['wer_with']:.3f} with it; domain terms heard {t['terms_without']:.2f} → "
-        f"{t['terms_with']:.2f}.",
+        f"{t['wer_with']:.3f} with it, {t['wer_stored']:.3f} once repaired from the streamed "
+        f"text; domain terms heard {t['terms_without']:.2f} → {t['terms_with']:.2f}.",
     ]
     la = record["long_answer"]
     lines += [

@@ -45,6 +45,9 @@ COMPRESSION_GUARD = 2.4
 MAX_PROMPT_WORDS = 60
 MAX_TERMS = 24
 MAX_JD_TERMS = 8
+#: Streamed words the full pass has no counterpart for, at a join of its stretches or at its
+#: end, that are kept as dropped speech (fewer are the stream's own noise at a cut).
+MIN_DROPPED = 3
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#@./'-]*[A-Za-z0-9+#]|[A-Za-z]")
 # Common English words that carry no domain knowledge; a term list made of them only dilutes
@@ -193,8 +196,11 @@ def repair(
 
     A stretch is worse when it has a repeated n-gram that the aligned streamed words lack (the
     candidate did not say "first first"), or more than one, or its compression ratio is over
-    ``guard`` while the streamed words' is not. Alignment is by word, on folded spelling, so
-    the streamed text's missing punctuation and case do not matter.
+    ``guard`` while the streamed words' is not. Where the full pass has nothing for
+    :data:`MIN_DROPPED` or more streamed words between two of its stretches or after the last
+    (a prompted decode can end early and its next window be skipped as silence: "…chose the
+    threshold on the" for a 29-word answer), those words are kept. Alignment is by word, on
+    folded spelling, so the streamed text's missing punctuation and case do not matter.
     """
     pieces = [s.strip() for s in stretches if s and s.strip()]
     if not streamed.strip():
@@ -211,7 +217,10 @@ def repair(
     )
     # position in the streamed words of each full-pass word boundary
     to_streamed = [0] * (len(full_words) + 1)
+    dropped: dict[int, str] = {}  # full-pass word position -> streamed words it lacks there
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "insert" and b1 - b0 >= MIN_DROPPED:
+            dropped[a0] = " ".join(s_words[b0:b1])
         for k in range(a0, a1 + 1):
             if tag == "equal":
                 to_streamed[k] = b0 + (k - a0)
@@ -222,13 +231,21 @@ def repair(
     start = 0
     for i, piece in enumerate(pieces):
         n = sum(1 for o in owner if o == i)
+        if start in dropped and start > 0:
+            out.append(dropped[start])
+            replaced.append(("", dropped[start]))
         lo, hi = to_streamed[start], to_streamed[start + n]
         start += n
+        if start in dropped:  # words the full pass lacks after this stretch: kept apart
+            hi -= len(dropped[start].split())
         alt = " ".join(s_words[lo:hi])
         kept = _better(piece, alt, guard)
         if kept != piece:
             replaced.append((piece, kept))
         out.append(kept)
+    if len(full_words) in dropped:
+        out.append(dropped[len(full_words)])
+        replaced.append(("", dropped[len(full_words)]))
     return Repair(" ".join(out), tuple(replaced))
 
 
