@@ -16,7 +16,7 @@ import pytest
 
 from interviewer.pipeline.record import (
     FinalDecoding,
-    answer_prompt,
+    answer_decoding,
     compression_ratio,
     decoding_prompt,
     degenerate,
@@ -139,18 +139,22 @@ class _Brain:
     spec: _Spec | None
 
 
-def test_answer_prompt_holds_question_rubric_and_job_description_terms() -> None:
+def test_answer_decoding_holds_question_rubric_and_job_description_terms() -> None:
     q = _Question(
         "How do you evaluate a search ranking model?",
         ["Offline metrics such as NDCG", "An online A/B test"],
         _Rubric([_Criterion("Chooses metrics", {1: "none", 3: "some", 5: "MRR and recall"})]),
     )
-    prompt = answer_prompt(_Brain(q, _Spec("We run Kubernetes and PostgreSQL.")), q.text)
-    assert prompt is not None and prompt.endswith(q.text)
+    decoding = answer_decoding(_Brain(q, _Spec("We run Kubernetes and PostgreSQL.")), q.text)
+    assert decoding.prompt == q.text and decoding.beam_size == 5
+    assert decoding.hotwords is not None
     for term in ("NDCG", "A/B", "MRR", "Kubernetes", "PostgreSQL"):
-        assert term in prompt, (term, prompt)
-    # a brain with no bank question (the fixed list of the tests) gives the question alone
-    assert answer_prompt(object(), "Tell me about it?") == "Tell me about it?"
+        assert term in decoding.hotwords, (term, decoding.hotwords)
+    assert decoding.kwargs()["hotwords"] == decoding.hotwords
+    # a brain with no bank question (the fixed list of the tests) gives the question alone,
+    # and no hotwords argument at all (an STT without the parameter still serves it)
+    plain = answer_decoding(object(), "Tell me about it?")
+    assert plain.kwargs() == {"beam_size": 5, "initial_prompt": "Tell me about it?"}
 
 
 # ------------------------------------------------------------------------------ transcriber
@@ -162,15 +166,17 @@ class _RecordingSTT:
     def __init__(self, model_id: str = "rec", text: str = "Heard it.") -> None:
         self.model_id = model_id
         self.text = text
-        self.full: list[tuple[int, str | None]] = []
+        self.full: list[tuple[int, str | None, str | None]] = []
         self.quick = 0
 
-    def transcribe(self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None):  # type: ignore[no-untyped-def]
+    def transcribe(  # type: ignore[no-untyped-def]
+        self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None, hotwords=None
+    ):
         seconds = len(audio) / 16_000
         if not word_timestamps:
             self.quick += 1
             return Transcript(text="piece", segments=(), duration=seconds)
-        self.full.append((beam_size, initial_prompt))
+        self.full.append((beam_size, initial_prompt, hotwords))
         words = tuple(Word(w, 0.0, seconds, 0.9) for w in self.text.split())
         seg = Segment(0.0, seconds, self.text, words)
         return Transcript(text=self.text, segments=(seg,), duration=seconds)
@@ -199,12 +205,12 @@ def test_the_full_pass_uses_beam_search_the_prompt_and_its_own_model() -> None:
     tr = StreamingTranscriber(stream, time.monotonic, partial_every_s=1e9, final_stt=final)
     tr.start()
     try:
-        tr.set_prompt("NDCG, recall. How do you evaluate a ranker?")
+        tr.set_decoding(FinalDecoding(5, "How do you evaluate a ranker?", "NDCG, recall"))
         _, text = _answer(tr)
     finally:
         tr.stop()
     assert text == "Heard it."
-    assert final.full == [(5, "NDCG, recall. How do you evaluate a ranker?")]
+    assert final.full == [(5, "How do you evaluate a ranker?", "NDCG, recall")]
     assert stream.full == [] and stream.quick >= 2  # the streaming pass kept its model
 
 
@@ -217,7 +223,7 @@ def test_default_decoding_is_beam_five_without_a_prompt() -> None:
         _answer(tr)
     finally:
         tr.stop()
-    assert stt.full == [(5, None)]
+    assert stt.full == [(5, None, None)]
 
 
 class _SeamSTT(_RecordingSTT):
@@ -227,7 +233,9 @@ class _SeamSTT(_RecordingSTT):
         super().__init__()
         self.n = 0
 
-    def transcribe(self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None):  # type: ignore[no-untyped-def]
+    def transcribe(  # type: ignore[no-untyped-def]
+        self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None, hotwords=None
+    ):
         if not word_timestamps:
             return super().transcribe(audio, word_timestamps=False)
         self.n += 1

@@ -89,11 +89,12 @@ def test_full_pass_decoding_never_loops_on_the_real_clips(real_stt) -> None:  # 
 
 
 def test_the_prompt_is_context_never_transcribed(real_stt) -> None:  # type: ignore[no-untyped-def]
-    """A question prompt biases spelling; it must not appear in, or replace, what was said."""
+    """The question and its terms bias spelling; they must not appear in, or replace, what was
+    said."""
     clip = next(c for c in CLIPS if c.path.name == "jfk_ask_not.flac")
-    prompt = "Kubernetes, NDCG, p-value. Tell me about a time you led a project?"
+    decoding = FinalDecoding(5, "Tell me about a time you led a project?", "Kubernetes, NDCG")
     text = real_stt.transcribe(
-        load_audio(clip.path), word_timestamps=True, beam_size=5, initial_prompt=prompt
+        load_audio(clip.path), word_timestamps=True, **decoding.kwargs()
     ).text
     assert word_error_rate(clip.reference or "", text) <= 0.1, text
     assert "kubernetes" not in text.lower() and "ndcg" not in text.lower()

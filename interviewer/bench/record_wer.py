@@ -7,7 +7,7 @@ Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
   (greedy full pass) and as it is now (beam 5 with the guards, then :func:`repair` against the
   streamed text of the same clip), with WER and seconds of each;
 * ``technical``: technical answers rendered with the project's Piper voice, decoded with and
-  without the question-aware prompt (:func:`~interviewer.pipeline.record.decoding_prompt`), and
+  without the question (prompt) and its terms (hotwords), as the pipeline decodes them, and
   with it after :func:`repair` (what is stored); WER and the share of the answer's domain terms
   heard;
 * ``models``: the same full pass with each Whisper model given (``--wer-models``), WER and
@@ -120,6 +120,11 @@ def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _question_aware(question: str, terms: Sequence[str]) -> FinalDecoding:
+    """As the pipeline decodes an answer: the question as prompt, the terms as hotwords."""
+    return FinalDecoding(prompt=decoding_prompt(question), hotwords=", ".join(terms))
+
+
 def render_technical(tts: Any) -> list[tuple[str, tuple[str, ...], str, AudioArray]]:
     """The technical answers as 16 kHz speech in the project's voice."""
     out = []
@@ -140,8 +145,7 @@ def _technical(
     for question, terms, answer, audio in rendered:
         progress("wer", f"record: technical answer to {question!r}")
         plain, t_plain = _full_pass(stt, audio, FinalDecoding())
-        prompt = decoding_prompt(question, terms)
-        prompted, t_prompted = _full_pass(stt, audio, FinalDecoding(prompt=prompt))
+        prompted, t_prompted = _full_pass(stt, audio, _question_aware(question, terms))
         streamed, _ = stream_transcribe(audio, vad, stt)
         stored = repair([s.text for s in prompted.segments], streamed).text
         rows.append(
@@ -252,7 +256,7 @@ def _model_row(
         seconds.append(t)
     tech = []
     for question, terms, answer, audio in rendered:
-        result, _ = _full_pass(stt, audio, FinalDecoding(prompt=decoding_prompt(question, terms)))
+        result, _ = _full_pass(stt, audio, _question_aware(question, terms))
         tech.append(clip_wer(answer, result.text))
     refs = [c.reference for c, _ in clips]
     audio_s = sum(len(a) for _, a in clips) / SAMPLE_RATE

@@ -89,9 +89,10 @@ class WhisperSTT:
         word_timestamps: bool = True,
         beam_size: int = 1,
         initial_prompt: str | None = None,
+        hotwords: str | None = None,
     ) -> Transcript:
         with activity.foreground():
-            return self._transcribe(audio, word_timestamps, beam_size, initial_prompt)
+            return self._transcribe(audio, word_timestamps, beam_size, initial_prompt, hotwords)
 
     def _transcribe(
         self,
@@ -99,6 +100,7 @@ class WhisperSTT:
         word_timestamps: bool,
         beam_size: int,
         initial_prompt: str | None,
+        hotwords: str | None = None,
     ) -> Transcript:
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         duration = len(audio) / SAMPLE_RATE
@@ -109,6 +111,7 @@ class WhisperSTT:
             and not word_timestamps
             and beam_size == 1
             and initial_prompt is None
+            and hotwords is None
             and duration <= SHORT_WINDOW_MAX_S
         ):
             return self._transcribe_short(audio, duration)
@@ -118,6 +121,9 @@ class WhisperSTT:
             beam_size=beam_size,
             word_timestamps=word_timestamps,
             initial_prompt=initial_prompt,
+            # unlike the initial prompt (which, without conditioning on previous text, reaches
+            # only the first 30 s window), hotwords are placed before every window
+            hotwords=hotwords,
             temperature=list(TEMPERATURES),
             compression_ratio_threshold=COMPRESSION_RATIO_GUARD,
             log_prob_threshold=LOG_PROB_GUARD,

@@ -7,10 +7,11 @@ quoted back to the candidate, so it decodes with more effort than the streaming 
   ratio is over :data:`COMPRESSION_GUARD` or whose mean log-probability is under -1 is decoded
   again at a higher temperature (0.2, 0.4, ...). Greedy tiny.en loops on accented speech
   ("of the day of the day of the day"); beam 5 cut the WER on ../shared/audio (docs/benchmarks.md);
-* a prompt made of the question, the key terms of its rubric and the job description's terms,
-  so the domain words an answer is expected to hold ("NDCG", "p-value") are in the decoder's
-  context. faster-whisper's ``hotwords`` are the same mechanism (tokens placed after
-  ``<|startofprev|>``), so one ``initial_prompt`` carries both;
+* the question as ``initial_prompt`` and the key terms of its rubric and the job description's
+  terms as ``hotwords``, so the domain words an answer is expected to hold ("NDCG", "p-value")
+  are in the decoder's context. Both are tokens placed after ``<|startofprev|>`` (hotwords
+  first); the prompt reaches only the first 30 s window (the full pass does not condition on
+  its own previous text), the hotwords every window;
 * where the full pass is still degenerate on a stretch (a repeated n-gram, a compression ratio
   over the guard) and the streamed text of that stretch is not, the streamed text is kept
   (:func:`repair`); the streaming pass decodes each piece on its own and cannot loop across
@@ -24,11 +25,13 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "COMPRESSION_GUARD",
     "FinalDecoding",
-    "answer_prompt",
+    "answer_decoding",
+    "answer_terms",
     "compression_ratio",
     "decoding_prompt",
     "degenerate",
@@ -74,9 +77,16 @@ class FinalDecoding:
 
     beam_size: int = 5
     prompt: str | None = None
+    hotwords: str | None = None
 
-    def kwargs(self) -> dict[str, object]:
-        return {"beam_size": self.beam_size, "initial_prompt": self.prompt}
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``STT.transcribe``. ``hotwords`` is not in the STT protocol
+        (the Whisper engine and the fakes take it): it is passed only when set, so any STT
+        serves a full pass without terms."""
+        out: dict[str, Any] = {"beam_size": self.beam_size, "initial_prompt": self.prompt}
+        if self.hotwords:
+            out["hotwords"] = self.hotwords
+        return out
 
 
 def _terms_in(text: str) -> list[str]:
@@ -296,10 +306,18 @@ def question_terms(question: object) -> list[str]:
     return texts
 
 
-def answer_prompt(brain: object, asked: str | None) -> str | None:
-    """The full pass's prompt for the answer to what ``brain`` asked last (``asked``: what the
-    interviewer said). Works with any brain: one without a bank question or a job
-    description gives the question alone."""
+def answer_decoding(brain: object, asked: str | None, beam_size: int = 5) -> FinalDecoding:
+    """The full pass's decoding for the answer to what ``brain`` asked last (``asked``: what
+    the interviewer said): the question as prompt, its terms as hotwords."""
+    question = getattr(brain, "current_question", None)
+    text = asked or getattr(question, "text", None)
+    prompt = decoding_prompt(text if isinstance(text, str) else None)
+    terms = answer_terms(brain)
+    return FinalDecoding(beam_size, prompt, ", ".join(terms) if terms else None)
+
+
+def answer_terms(brain: object) -> list[str]:
+    """The domain terms of the question ``brain`` is asking and of its job description."""
     question = getattr(brain, "current_question", None)
     spec = getattr(brain, "spec", None)
     jd = getattr(spec, "job_description", None)
@@ -309,5 +327,4 @@ def answer_prompt(brain: object, asked: str | None) -> str | None:
         terms += [t for t in key_terms([jd], limit=MAX_JD_TERMS * 2) if t.lower() not in known][
             :MAX_JD_TERMS
         ]
-    text = asked or getattr(question, "text", None)
-    return decoding_prompt(text if isinstance(text, str) else None, terms)
+    return terms

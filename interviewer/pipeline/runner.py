@@ -28,7 +28,7 @@ from interviewer.audio.io import resample
 from interviewer.engines.base import STT, TTS, VAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
-from interviewer.pipeline.record import answer_prompt
+from interviewer.pipeline.record import answer_decoding
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
 from interviewer.types import LATENCY_FIELDS, AudioArray, Word
@@ -329,7 +329,7 @@ class InterviewRunner:
                 self._speak(reply, exchange)
                 if reply.finished or self.brain.finished:
                     break
-                self.transcriber.set_prompt(answer_prompt(self.brain, self._current_question))
+                self.transcriber.set_decoding(answer_decoding(self.brain, self._current_question))
                 turn = self._await_turn(reply)
                 if turn is None:
                     break

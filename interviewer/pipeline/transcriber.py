@@ -86,7 +86,7 @@ class _WordJob:
     epoch: int
     audio: AudioArray
     offset: float
-    prompt: str | None = None
+    decoding: FinalDecoding | None = None
 
 
 class StreamingTranscriber:
@@ -163,10 +163,10 @@ class StreamingTranscriber:
                 self._finished.discard(old)
             self._cond.notify()
 
-    def set_prompt(self, prompt: str | None) -> None:
-        """The full pass's prompt for the answers that follow (the question and its terms)."""
+    def set_decoding(self, decoding: FinalDecoding) -> None:
+        """How the full pass decodes the answers that follow (the question and its terms)."""
         with self._cond:
-            self.final_decoding = FinalDecoding(self.final_decoding.beam_size, prompt)
+            self.final_decoding = decoding
 
     def append(self, frame: AudioArray, prob: float) -> None:
         with self._cond:
@@ -233,9 +233,7 @@ class StreamingTranscriber:
         audio_all = u.audio()
         drop = upto - u.base
         chunk, rest = audio_all[:drop], audio_all[drop:]
-        self._word_jobs.append(
-            _WordJob(u.epoch, chunk, u.base / SAMPLE_RATE, self.final_decoding.prompt)
-        )
+        self._word_jobs.append(_WordJob(u.epoch, chunk, u.base / SAMPLE_RATE, self.final_decoding))
         self._words_pending[u.epoch] = self._words_pending.get(u.epoch, 0) + 1
         frame = len(u.frames[0]) if u.frames else 512
         u.frames = [rest[i : i + frame] for i in range(0, len(rest), frame)]
@@ -345,7 +343,7 @@ class StreamingTranscriber:
             n += len(nxt.audio)
             self._words_pending[first.epoch] = max(0, self._words_pending.get(first.epoch, 1) - 1)
         audio = np.concatenate(parts) if len(parts) > 1 else first.audio
-        return _WordJob(first.epoch, audio, first.offset, first.prompt)
+        return _WordJob(first.epoch, audio, first.offset, first.decoding)
 
     def _commit_point(self) -> int:
         """Cut a long tail at its last pause (>= 0.3 s of silence) before the commit limit."""
@@ -379,10 +377,11 @@ class StreamingTranscriber:
                 # text would repeat the newly committed words.
                 before = " ".join(self._utt.committed_text)
                 base = self._utt.base
-                prompt = None
+                decoding = self.final_decoding
                 if kind == "words":
                     wj = self._take_words_job()
-                    epoch, audio, offset, prompt = wj.epoch, wj.audio, wj.offset, wj.prompt
+                    epoch, audio, offset = wj.epoch, wj.audio, wj.offset
+                    decoding = wj.decoding or decoding
                 else:
                     audio = self._utt.audio(upto)
                     offset = self._utt.base / SAMPLE_RATE
@@ -392,10 +391,7 @@ class StreamingTranscriber:
                     self._last_partial_at = upto
             if kind == "words":
                 result = (self.final_stt or self.stt).transcribe(
-                    audio,
-                    word_timestamps=True,
-                    beam_size=self.final_decoding.beam_size,
-                    initial_prompt=prompt,
+                    audio, word_timestamps=True, **decoding.kwargs()
                 )
             else:
                 result = self.stt.transcribe(audio, word_timestamps=False)
