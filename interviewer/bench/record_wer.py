@@ -7,7 +7,7 @@ Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
   (greedy full pass) and as it is now (beam 5 with the guards, then :func:`repair` against the
   streamed text of the same clip), with WER and seconds of each;
 * ``technical``: technical answers rendered with the project's Piper voice, decoded with and
-  without the question (prompt) and its terms (hotwords), as the pipeline decodes them, and
+  without the question and its terms as prompt, as the pipeline decodes them, and
   with it after :func:`repair` (what is stored); WER and the share of the answer's domain terms
   heard;
 * ``models``: the same full pass with each Whisper model given (``--wer-models``), WER and
@@ -121,8 +121,8 @@ def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _question_aware(question: str, terms: Sequence[str]) -> FinalDecoding:
-    """As the pipeline decodes an answer: the question as prompt, the terms as hotwords."""
-    return FinalDecoding(prompt=decoding_prompt(question), hotwords=", ".join(terms))
+    """As the pipeline decodes an answer: the terms, then the question, as prompt."""
+    return FinalDecoding(prompt=decoding_prompt(question, terms))
 
 
 def render_technical(tts: Any) -> list[tuple[str, tuple[str, ...], str, AudioArray]]:

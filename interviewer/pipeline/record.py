@@ -7,11 +7,13 @@ quoted back to the candidate, so it decodes with more effort than the streaming 
   ratio is over :data:`COMPRESSION_GUARD` or whose mean log-probability is under -1 is decoded
   again at a higher temperature (0.2, 0.4, ...). Greedy tiny.en loops on accented speech
   ("of the day of the day of the day"); beam 5 cut the WER on ../shared/audio (docs/benchmarks.md);
-* the question as ``initial_prompt`` and the key terms of its rubric and the job description's
-  terms as ``hotwords``, so the domain words an answer is expected to hold ("NDCG", "p-value")
-  are in the decoder's context. Both are tokens placed after ``<|startofprev|>`` (hotwords
-  first); the prompt reaches only the first 30 s window (the full pass does not condition on
-  its own previous text), the hotwords every window;
+* the key terms of the question's rubric and of the job description, then the question, as
+  ``initial_prompt``, so the domain words an answer is expected to hold ("NDCG", "p-value") are
+  in the decoder's context. The prompt reaches only the first 30 s window (the full pass does
+  not condition on its own previous text). faster-whisper's ``hotwords`` would reach every
+  window, but measured on the technical answers (docs/benchmarks.md) tiny.en then wrote the
+  terms into the trailing silence ("… the fraud. XGBoost, SMOTE, SMOTE, SMOTE"), so they are
+  supported (:class:`FinalDecoding`) and not used;
 * where the full pass is still degenerate on a stretch (a repeated n-gram, a compression ratio
   over the guard) and the streamed text of that stretch is not, the streamed text is kept
   (:func:`repair`); the streaming pass decodes each piece on its own and cannot loop across
@@ -250,9 +252,13 @@ def repair(
             hi -= len(dropped[start].split())
         alt = " ".join(s_words[lo:hi])
         kept = _better(piece, alt, guard)
+        if not alt and degenerate(piece, guard=guard):
+            # a loop the stream heard nothing of: Whisper writing its context into silence
+            kept = ""
         if kept != piece:
             replaced.append((piece, kept))
-        out.append(kept)
+        if kept:
+            out.append(kept)
     if len(full_words) in dropped:
         out.append(dropped[len(full_words)])
         replaced.append(("", dropped[len(full_words)]))
@@ -308,12 +314,11 @@ def question_terms(question: object) -> list[str]:
 
 def answer_decoding(brain: object, asked: str | None, beam_size: int = 5) -> FinalDecoding:
     """The full pass's decoding for the answer to what ``brain`` asked last (``asked``: what
-    the interviewer said): the question as prompt, its terms as hotwords."""
+    the interviewer said): its terms, then the question, as prompt."""
     question = getattr(brain, "current_question", None)
     text = asked or getattr(question, "text", None)
-    prompt = decoding_prompt(text if isinstance(text, str) else None)
-    terms = answer_terms(brain)
-    return FinalDecoding(beam_size, prompt, ", ".join(terms) if terms else None)
+    prompt = decoding_prompt(text if isinstance(text, str) else None, answer_terms(brain))
+    return FinalDecoding(beam_size, prompt)
 
 
 def answer_terms(brain: object) -> list[str]:
