@@ -67,6 +67,8 @@ class Settings:
     stt: str = "auto"
     llm: str = "auto"
     tts: str = "auto"
+    #: the model of the full pass only (the stored answer), e.g. a larger Whisper; None: ``stt``
+    stt_final: str | None = None
     device: Device = "auto"
     #: CPU threads per engine; 0 lets each library pick (all cores).
     threads: int = 0
@@ -113,6 +115,9 @@ def _from_toml(path: Path) -> dict[str, Any]:
     if not isinstance(models, dict):
         raise ConfigError(f"{path}: [models] must be a table of role = model")
     for role, spec in models.items():
+        if role == "stt_final":
+            flat[role] = str(spec)
+            continue
         if role not in ROLES:
             raise ConfigError(
                 f"{path}: [models] has unknown role {role!r}; roles: {', '.join(ROLES)}"
@@ -134,7 +139,7 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
         settings = settings.with_overrides(str(path), **_from_toml(path))
     env_values = {
         name: os.environ[f"INTERVIEWER_{name.upper()}"]
-        for name in (*ROLES, "device", "threads")
+        for name in (*ROLES, "stt_final", "device", "threads")
         if f"INTERVIEWER_{name.upper()}" in os.environ
     }
     settings = settings.with_overrides("environment", **env_values)

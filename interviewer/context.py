@@ -55,7 +55,7 @@ def _default_factories(settings: Settings) -> dict[str, Factory]:
     from interviewer import engines
 
     def candidate() -> Any:
-        from interviewer.demo import candidate_voice
+        from interviewer.audio.candidate import candidate_voice
 
         # a fixed seed: every run hears the same candidate audio
         return candidate_voice(settings, None, seed=0)
@@ -63,6 +63,8 @@ def _default_factories(settings: Settings) -> dict[str, Factory]:
     return {
         "vad": lambda: engines.load_vad(settings),
         "stt": lambda: engines.load_stt(settings),
+        # None when ``stt`` does both passes
+        "stt_final": lambda: engines.load_stt_final(settings),
         "llm": lambda: engines.load_llm(settings),
         "tts": lambda: engines.load_tts(settings),
         "candidate_tts": candidate,
@@ -197,6 +199,11 @@ class Engines:
     @property
     def stt(self) -> Any:
         return self.get("stt")
+
+    @property
+    def stt_final(self) -> Any:
+        """The full pass's model (``--stt-final``), or None when :attr:`stt` does both."""
+        return self.get("stt_final") if self.settings.stt_final else None
 
     @property
     def llm(self) -> Any:

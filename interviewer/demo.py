@@ -19,51 +19,18 @@ from interviewer.audio.candidate import (
     DEFAULT_SCRIPT,
     CandidateScript,
     SimulatedCandidate,
+    candidate_voice,
     load_script,
     parse_script,
     render_script,
 )
 from interviewer.audio.duplex import VirtualDuplexLink
 from interviewer.audio.recorder import StereoRecorder
-from interviewer.config import Settings
 from interviewer.context import Engines
 from interviewer.interview.base import Brain
 from interviewer.pipeline.events import RunnerEvent
 from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import LATENCY_FIELDS, InterviewRunner, RunnerConfig
-
-#: The interviewer speaks at Piper's default settings; the candidate a little faster and with
-#: more variation, so the two voices are told apart in the recording.
-CANDIDATE_SPEED = 1.1
-CANDIDATE_NOISE = 0.8
-CANDIDATE_NOISE_W = 0.9
-
-
-def candidate_voice(
-    settings: Settings, script: CandidateScript | None, seed: int | None = None
-) -> Any:
-    """The candidate's Piper voice: the script's ``voice`` (a model name or path), else the
-    interviewer's model, at a different speed and noise so the two are told apart.
-
-    Piper's noise is drawn inside the ONNX graph, from a generator each session seeds when it
-    is built. With ``seed`` the same script renders to the same audio, so a run can be
-    repeated: the answers differ by how they are heard, not by how they were spoken."""
-    from dataclasses import replace
-
-    from interviewer import engines
-
-    if seed is not None:
-        import onnxruntime
-
-        onnxruntime.set_seed(seed)
-
-    voice = script.voice if script is not None else "default"
-    speed = CANDIDATE_SPEED * (script.speed if script is not None else 1.0)
-    use = settings if voice == "default" or Path(voice).is_dir() else replace(settings, tts=voice)
-    return engines.load_tts(
-        use, speed=speed, noise_scale=CANDIDATE_NOISE, noise_w_scale=CANDIDATE_NOISE_W
-    )
-
 
 #: How progress lines name the engines being loaded.
 ROLE_LABELS = {"candidate_tts": "candidate voice"}
@@ -83,7 +50,10 @@ def load_engines(
     if not engines.is_loaded("candidate_tts"):
         settings = engines.settings
         engines.set_factory("candidate_tts", lambda: candidate_voice(settings, script, seed))
-    return engines.load(r for r in DEMO_ROLES if with_llm or r != "llm")
+    roles = [r for r in DEMO_ROLES if with_llm or r != "llm"]
+    if engines.settings.stt_final:
+        roles.append("stt_final")
+    return engines.load(roles)
 
 
 def default_script() -> CandidateScript:
@@ -122,6 +92,7 @@ def run_demo(
         brain=brain,
         vad=eng.vad,
         stt=eng.stt,
+        stt_final=eng.stt_final,
         tts=eng.tts,
         duplex=link,
         config=config,

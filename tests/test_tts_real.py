@@ -58,9 +58,8 @@ def test_round_trip_through_whisper(real_tts, real_stt, text: str) -> None:  # t
 def test_seeded_candidate_voice_repeats_its_audio() -> None:
     """``demo --seed``: Piper draws its noise inside the ONNX graph, so only a seeded voice
     speaks a script the same way twice; an unseeded or differently seeded one varies."""
-    from interviewer.audio.candidate import render_text
+    from interviewer.audio.candidate import candidate_voice, render_text
     from interviewer.config import Settings
-    from interviewer.demo import candidate_voice
 
     text = "I checked the lift against a holdout group."
 

@@ -25,6 +25,7 @@ import yaml
 
 from interviewer.audio.duplex import CandidateEnd
 from interviewer.audio.io import load_audio, resample
+from interviewer.config import Settings
 from interviewer.engines.base import TTS
 from interviewer.errors import ConfigError
 from interviewer.types import SAMPLE_RATE, AudioArray
@@ -245,3 +246,36 @@ DEFAULT_SCRIPT = {
         },
     ]
 }
+
+
+#: The interviewer speaks at Piper's default settings; the candidate a little faster and with
+#: more variation, so the two voices are told apart in the recording.
+CANDIDATE_SPEED = 1.1
+CANDIDATE_NOISE = 0.8
+CANDIDATE_NOISE_W = 0.9
+
+
+def candidate_voice(
+    settings: Settings, script: CandidateScript | None, seed: int | None = None
+) -> Any:
+    """The candidate's Piper voice: the script's ``voice`` (a model name or path), else the
+    interviewer's model, at a different speed and noise so the two are told apart.
+
+    Piper's noise is drawn inside the ONNX graph, from a generator each session seeds when it
+    is built. With ``seed`` the same script renders to the same audio, so a run can be
+    repeated: the answers differ by how they are heard, not by how they were spoken."""
+    from dataclasses import replace
+
+    from interviewer import engines
+
+    if seed is not None:
+        import onnxruntime
+
+        onnxruntime.set_seed(seed)
+
+    voice = script.voice if script is not None else "default"
+    speed = CANDIDATE_SPEED * (script.speed if script is not None else 1.0)
+    use = settings if voice == "default" or Path(voice).is_dir() else replace(settings, tts=voice)
+    return engines.load_tts(
+        use, speed=speed, noise_scale=CANDIDATE_NOISE, noise_w_scale=CANDIDATE_NOISE_W
+    )

@@ -221,6 +221,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 f"{row['wer_streaming']:.2f} | {row['streaming']} |"
             )
         lines += ["", "![wer](wer.png)", ""]
+        if wer.get("record"):
+            from interviewer.bench.record_wer import record_markdown
+
+            lines += record_markdown(wer["record"])
     conc = results.get("concurrency") or {}
     if conc.get("levels"):
         lines += [

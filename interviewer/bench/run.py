@@ -79,6 +79,13 @@ def run_bench(
         elif section == "wer":
             other = _load_other_stt(settings) if factories is None else None
             results["wer"] = bench_wer(eng, cfg, progress, load_stt=other)
+            if not results["wer"].get("skipped"):
+                from interviewer.bench.record_wer import bench_record, record_models
+
+                specs = record_models(settings, cfg) if other is not None else []
+                results["wer"]["record"] = bench_record(
+                    eng, cfg, progress, model_specs=specs, load_stt=other
+                )
         elif section == "e2e":
             e2e = bench_e2e(eng, cfg, progress, out_dir)
             results["e2e"] = e2e["e2e"]

@@ -54,6 +54,13 @@ def main_callback(
     stt: Annotated[
         str | None, typer.Option(help="STT model: auto, embedded, a name or a path.")
     ] = None,
+    stt_final: Annotated[
+        str | None,
+        typer.Option(
+            "--stt-final",
+            help="STT model of the stored answer only (a larger Whisper): a name or a path.",
+        ),
+    ] = None,
     llm: Annotated[
         str | None, typer.Option(help="LLM model: auto, embedded, a name or a path.")
     ] = None,
@@ -67,7 +74,16 @@ def main_callback(
 ) -> None:
     """A fully local, offline voice interviewer."""
     ctx.obj = State(
-        load_settings(config, device=device, vad=vad, stt=stt, llm=llm, tts=tts, threads=threads)
+        load_settings(
+            config,
+            device=device,
+            vad=vad,
+            stt=stt,
+            stt_final=stt_final,
+            llm=llm,
+            tts=tts,
+            threads=threads,
+        )
     )
 
 

@@ -331,6 +331,7 @@ def _practice_voice(
         brain=interview.machine,
         vad=eng.vad,
         stt=eng.stt,
+        stt_final=eng.stt_final,
         tts=eng.tts,
         duplex=duplex,
         config=RunnerConfig(barge_in=barge_in),

@@ -18,6 +18,7 @@ __all__ = [
     "VAD",
     "load_llm",
     "load_stt",
+    "load_stt_final",
     "load_tts",
     "load_vad",
     "resolve_device",
@@ -84,6 +85,15 @@ def load_stt(settings: Settings) -> STT:
         device=resolve_device(s.device, "stt"),
         cpu_threads=s.threads,
     )
+
+
+def load_stt_final(settings: Settings) -> STT | None:
+    """The model of the full pass (``stt_final``), or None when the streaming one does both."""
+    from dataclasses import replace
+
+    if not settings.stt_final or settings.stt_final == settings.stt:
+        return None
+    return load_stt(replace(settings, stt=settings.stt_final))
 
 
 def load_llm(settings: Settings) -> LLM:

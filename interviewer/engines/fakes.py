@@ -76,6 +76,7 @@ class FakeSTT:
         word_timestamps: bool = True,
         beam_size: int = 1,
         initial_prompt: str | None = None,
+        hotwords: str | None = None,
     ) -> Transcript:
         self.calls.append(len(audio))
         duration = len(audio) / SAMPLE_RATE

@@ -23,6 +23,13 @@ _MIN_FRAMES = 1000
 _MAX_FRAMES = 3000
 _FRAME_STEP = 500
 SHORT_WINDOW_MAX_S = 25.0
+# The guards of the long path (Whisper's own): a decode whose text compresses too well (a loop)
+# or whose tokens are too unlikely is redone at the next temperature. With beam search the
+# first try is the beam; the fallbacks sample. The streaming path above stays greedy and
+# single-try: its text only has to be good enough for turn-taking, and fast.
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+COMPRESSION_RATIO_GUARD = 2.4
+LOG_PROB_GUARD = -1.0
 
 
 def window_frames(duration: float) -> int:
@@ -82,9 +89,10 @@ class WhisperSTT:
         word_timestamps: bool = True,
         beam_size: int = 1,
         initial_prompt: str | None = None,
+        hotwords: str | None = None,
     ) -> Transcript:
         with activity.foreground():
-            return self._transcribe(audio, word_timestamps, beam_size, initial_prompt)
+            return self._transcribe(audio, word_timestamps, beam_size, initial_prompt, hotwords)
 
     def _transcribe(
         self,
@@ -92,6 +100,7 @@ class WhisperSTT:
         word_timestamps: bool,
         beam_size: int,
         initial_prompt: str | None,
+        hotwords: str | None = None,
     ) -> Transcript:
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         duration = len(audio) / SAMPLE_RATE
@@ -102,6 +111,7 @@ class WhisperSTT:
             and not word_timestamps
             and beam_size == 1
             and initial_prompt is None
+            and hotwords is None
             and duration <= SHORT_WINDOW_MAX_S
         ):
             return self._transcribe_short(audio, duration)
@@ -111,6 +121,12 @@ class WhisperSTT:
             beam_size=beam_size,
             word_timestamps=word_timestamps,
             initial_prompt=initial_prompt,
+            # unlike the initial prompt (which, without conditioning on previous text, reaches
+            # only the first 30 s window), hotwords are placed before every window
+            hotwords=hotwords,
+            temperature=list(TEMPERATURES),
+            compression_ratio_threshold=COMPRESSION_RATIO_GUARD,
+            log_prob_threshold=LOG_PROB_GUARD,
             # the pipeline runs its own VAD; a second pass here would only add latency
             vad_filter=False,
             condition_on_previous_text=False,

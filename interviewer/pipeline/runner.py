@@ -38,6 +38,7 @@ from interviewer.pipeline.events import (
     SpeechStart,
 )
 from interviewer.pipeline.listener import Listener
+from interviewer.pipeline.record import answer_decoding
 from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
@@ -106,6 +107,7 @@ class InterviewRunner:
         on_event: Callable[[RunnerEvent], None] | None = None,
         on_your_turn: Callable[[], None] | None = None,
         on_exchange: Callable[[ExchangeRecord], None] | None = None,
+        stt_final: STT | None = None,
     ) -> None:
         self.brain = brain
         self.vad = vad
@@ -126,6 +128,7 @@ class InterviewRunner:
             on_partial=lambda text: self.on_event(CandidatePartial(text)),
             on_final=self._on_final,
             threshold=self.cfg.endpoint.threshold,
+            final_stt=stt_final,
         )
         self.listener = Listener(vad, self.endpointer, self.transcriber)
         self._frames: queue.Queue[tuple[AudioArray, float]] = queue.Queue(self.cfg.frames_queue_max)
@@ -270,6 +273,7 @@ class InterviewRunner:
                 self._speak(reply, exchange)
                 if reply.finished or self.brain.finished:
                     break
+                self.transcriber.set_decoding(answer_decoding(self.brain, self._current_question))
                 turn = self._await_turn(reply)
                 if turn is None:
                     break

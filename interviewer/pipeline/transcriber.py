@@ -16,7 +16,10 @@ audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are c
   streamed text is stitched from pieces cut at every pause, each decoded without the others
   (lower case, no punctuation, words lost at the cuts); turn-taking only needs its last words.
   The pieces wait in the queue until the turn ends, up to ``words_max_s`` of audio (a
-  monologue then gets a pass per ``words_max_s``, which keeps memory bounded).
+  monologue then gets a pass per ``words_max_s``, which keeps memory bounded). The full pass
+  decodes with more effort (beam search, the question as prompt, optionally a larger model:
+  see ``pipeline/record.py``); where it still loops on a stretch the streamed text of that
+  stretch is kept, and passes are joined like committed pieces, so no word doubles at a join.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from interviewer.engines.base import STT
+from interviewer.pipeline.record import FinalDecoding, Repair, repair
 from interviewer.types import SAMPLE_RATE, AudioArray, Word
 
 
@@ -82,6 +86,7 @@ class _WordJob:
     epoch: int
     audio: AudioArray
     offset: float
+    decoding: FinalDecoding | None = None
 
 
 class StreamingTranscriber:
@@ -99,8 +104,15 @@ class StreamingTranscriber:
         commit_pause_s: float = 0.25,
         threshold: float = 0.5,
         words_max_s: float = 120.0,
+        final_stt: STT | None = None,
+        final_decoding: FinalDecoding | None = None,
     ) -> None:
         self.stt = stt
+        #: the model of the full pass (the answer of record); the streaming one when None
+        self.final_stt = final_stt
+        self.final_decoding = final_decoding or FinalDecoding()
+        #: per utterance, the stretches of the full pass replaced by the streamed text
+        self.repairs: dict[int, Repair] = {}
         self.now = now
         self.on_partial = on_partial
         self.on_final = on_final
@@ -119,7 +131,8 @@ class StreamingTranscriber:
         self._word_jobs: deque[_WordJob] = deque()
         self._words: dict[int, list[Word]] = {}
         self._words_pending: dict[int, int] = {}
-        self._texts: dict[int, list[tuple[float, str]]] = {}
+        self._texts: dict[int, list[tuple[float, list[str]]]] = {}
+        self._streamed: dict[int, str] = {}
         self._finished: set[int] = set()  # utterances whose last piece is queued
         self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
         self._stop = False
@@ -145,8 +158,15 @@ class StreamingTranscriber:
                 self._words.pop(old, None)
                 self._words_pending.pop(old, None)
                 self._texts.pop(old, None)
+                self._streamed.pop(old, None)
+                self.repairs.pop(old, None)
                 self._finished.discard(old)
             self._cond.notify()
+
+    def set_decoding(self, decoding: FinalDecoding) -> None:
+        """How the full pass decodes the answers that follow (the question and its terms)."""
+        with self._cond:
+            self.final_decoding = decoding
 
     def append(self, frame: AudioArray, prob: float) -> None:
         with self._cond:
@@ -203,6 +223,7 @@ class StreamingTranscriber:
             u.committed_text = [final.text] if final.text else []
             self._drop_until_locked(final.covers)
         if self._finish_pause == (u.epoch, final.pause_id):
+            self._streamed[u.epoch] = final.text
             self._finished.add(u.epoch)  # the last piece is queued: the full pass may run
             self._cond.notify_all()
 
@@ -212,7 +233,7 @@ class StreamingTranscriber:
         audio_all = u.audio()
         drop = upto - u.base
         chunk, rest = audio_all[:drop], audio_all[drop:]
-        self._word_jobs.append(_WordJob(u.epoch, chunk, u.base / SAMPLE_RATE))
+        self._word_jobs.append(_WordJob(u.epoch, chunk, u.base / SAMPLE_RATE, self.final_decoding))
         self._words_pending[u.epoch] = self._words_pending.get(u.epoch, 0) + 1
         frame = len(u.frames[0]) if u.frames else 512
         u.frames = [rest[i : i + frame] for i in range(0, len(rest), frame)]
@@ -247,8 +268,21 @@ class StreamingTranscriber:
             words = sorted(self._words.get(epoch, []), key=lambda w: w.start)
             if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
                 return words, None
-            pieces = [t for _, t in sorted(self._texts[epoch]) if t]
-            return words, " ".join(pieces).strip()
+            text = ""
+            stretches: list[str] = []
+            for _, segments in sorted(self._texts[epoch], key=lambda p: p[0]):
+                # a word cut where one pass ends is heard again at the start of the next (a
+                # pass is never dropped whole: the same short phrase may really be said twice)
+                said = " ".join(segments)
+                joined = join_text(text, said, max_overlap=min(3, len(said.split()) - 1))
+                added = joined[len(text) :].strip()
+                text = joined
+                if added:
+                    first = len(said.split()) - len(added.split())
+                    stretches.extend(_drop_words(segments, first))
+            fixed = repair(stretches, self._streamed.get(epoch, ""))
+            self.repairs[epoch] = fixed
+            return words, fixed.text.strip()
 
     def take_audio(self) -> AudioArray:
         """All audio of the current utterance (sequential baseline: nothing was committed)."""
@@ -309,7 +343,7 @@ class StreamingTranscriber:
             n += len(nxt.audio)
             self._words_pending[first.epoch] = max(0, self._words_pending.get(first.epoch, 1) - 1)
         audio = np.concatenate(parts) if len(parts) > 1 else first.audio
-        return _WordJob(first.epoch, audio, first.offset)
+        return _WordJob(first.epoch, audio, first.offset, first.decoding)
 
     def _commit_point(self) -> int:
         """Cut a long tail at its last pause (>= 0.3 s of silence) before the commit limit."""
@@ -343,9 +377,11 @@ class StreamingTranscriber:
                 # text would repeat the newly committed words.
                 before = " ".join(self._utt.committed_text)
                 base = self._utt.base
+                decoding = self.final_decoding
                 if kind == "words":
                     wj = self._take_words_job()
                     epoch, audio, offset = wj.epoch, wj.audio, wj.offset
+                    decoding = wj.decoding or decoding
                 else:
                     audio = self._utt.audio(upto)
                     offset = self._utt.base / SAMPLE_RATE
@@ -353,7 +389,12 @@ class StreamingTranscriber:
                     self._final_req = None
                 elif kind == "partial":
                     self._last_partial_at = upto
-            result = self.stt.transcribe(audio, word_timestamps=kind == "words")
+            if kind == "words":
+                result = (self.final_stt or self.stt).transcribe(
+                    audio, word_timestamps=True, **decoding.kwargs()
+                )
+            else:
+                result = self.stt.transcribe(audio, word_timestamps=False)
             self.calls[kind] += 1
             final: FinalText | None = None
             text = ""
@@ -364,7 +405,8 @@ class StreamingTranscriber:
                         for w in result.words
                     ]
                     self._words.setdefault(epoch, []).extend(shifted)
-                    self._texts.setdefault(epoch, []).append((offset, result.text.strip()))
+                    stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
+                    self._texts.setdefault(epoch, []).append((offset, stretches))
                     self._words_pending[epoch] = max(0, self._words_pending.get(epoch, 1) - 1)
                     self._cond.notify_all()
                     continue
@@ -391,3 +433,15 @@ class StreamingTranscriber:
                 self.on_partial(text)
             if final is not None and self.on_final is not None:
                 self.on_final(final)
+
+
+def _drop_words(segments: list[str], n: int) -> list[str]:
+    """``segments`` without their first ``n`` words (those a join found repeated)."""
+    out = []
+    for seg in segments:
+        words = seg.split()
+        cut = min(n, len(words))
+        n -= cut
+        if words[cut:]:
+            out.append(" ".join(words[cut:]))
+    return out

@@ -17,7 +17,13 @@ from typing import Any
 
 from interviewer.interview.bank import Bank, Question
 from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
-from interviewer.scoring.evidence import INSUFFICIENT, locate
+from interviewer.scoring.evidence import (
+    INSUFFICIENT,
+    annotate_uncertain,
+    locate,
+    mark_uncertain,
+    uncertain_spans,
+)
 from interviewer.scoring.scorer import score_answer
 from interviewer.scoring.worker import words_from_dicts
 from interviewer.store import SessionRecord, Store, TurnRecord
@@ -236,7 +242,23 @@ def _questions(
         if view.scores is not None:
             for answer in view.answers:
                 answer.segments = highlight(answer.text, view.scores)
+        for answer in view.answers:
+            answer.segments = mark_segments(answer.segments, answer.words)
     return list(views.values()), others, notes
+
+
+def mark_segments(segments: list[Segment], words: list[dict[str, Any]]) -> list[Segment]:
+    """``segments`` (which make up an answer) with the words the recogniser was unsure of
+    marked, so the answer shown is never read as surer than it was heard."""
+    if not words:
+        return segments
+    text = "".join(s.text for s in segments)
+    spans = uncertain_spans(text, words)
+    out, at = [], 0
+    for seg in segments:
+        out.append(Segment(mark_uncertain(seg.text, spans, at), seg.criteria))
+        at += len(seg.text)
+    return out
 
 
 def _score_now(view: QuestionView, bank: Bank, store: Store, session_id: str) -> None:
@@ -246,6 +268,7 @@ def _score_now(view: QuestionView, bank: Bank, store: Store, session_id: str) ->
     last = view.answers[-1]
     words = words_from_dicts(last.words) if last.words else None
     doc = score_answer(question, text, words=words).to_json()
+    doc = annotate_uncertain(doc, text, last.words or ())
     store.update_turn_scores(session_id, last.idx, doc)
     view.scores = doc
     view.scored_at_report = True

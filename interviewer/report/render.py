@@ -8,6 +8,7 @@ from typing import Any
 from interviewer.report import charts
 from interviewer.report.model import Report, long_pauses, word_marks
 from interviewer.report.progress import Progress
+from interviewer.scoring.evidence import unsure_note
 from interviewer.text import format_number as _num
 
 DELIVERY_LABELS = {
@@ -59,11 +60,14 @@ def render_markdown(report: Report) -> str:
         for a in q.answers:
             if a.is_follow_up:
                 lines += [f"**Follow-up:** {_md(a.asked)}", ""]
-            lines += [f"> {_md(a.text)}", ""]
+            lines += [f"> {_md(''.join(s.text for s in a.segments))}", ""]
         if q.scores:
             lines += ["| criterion | score | evidence |", "|---|---|---|"]
             for name, crit in q.scores.get("criteria", {}).items():
-                ev = " · ".join(f"“{_md(e)}”" for e in crit.get("evidence", []))
+                quotes = crit.get("evidence_marked") or crit.get("evidence", [])
+                ev = " · ".join(f"“{_md(e)}”" for e in quotes)
+                if crit.get("unsure"):
+                    ev += " " + _md(unsure_note(crit["unsure"]))
                 lines.append(f"| {name.replace('_', ' ')} | {crit['score']:.1f} | {ev} |")
             lines.append("")
             for label in ("strengths", "improvements"):
@@ -111,6 +115,7 @@ def _env() -> Any:
     )
     env.filters["num"] = _num
     env.filters["label"] = lambda s: str(s).replace("_", " ")
+    env.filters["unsure_note"] = unsure_note
     return env
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from interviewer.engines.base import LLM
 from interviewer.errors import LLMPreempted
 from interviewer.interview.bank import Question
+from interviewer.scoring.evidence import annotate_uncertain
 from interviewer.scoring.scorer import score_answer
 from interviewer.types import Word
 
@@ -163,7 +164,9 @@ class ScoringWorker:
                 return
             try:
                 result = self._score(job)
-                self._store_result(job.idx, result.to_json())
+                # quotes resting on words the recogniser guessed are marked as such
+                doc = annotate_uncertain(result.to_json(), job.answer_text, job.words or ())
+                self._store_result(job.idx, doc)
                 self.scored.append(job.idx)
                 self.delays.append(time.monotonic() - job.submitted_at)
             except Exception as exc:  # a scoring bug must not end the interview

@@ -211,6 +211,7 @@ class LiveInterview:
             brain=interview.machine,
             vad=vad,
             stt=engines.stt,
+            stt_final=engines.stt_final,
             tts=engines.tts,
             duplex=self.duplex,
             config=self.config,

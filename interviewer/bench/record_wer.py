@@ -1,0 +1,332 @@
+"""The answer of record (issue 15): its WER and cost, before and after, per full-pass model.
+
+Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
+
+* ``clips``: per clip of the WER sets (../shared/audio by default; clips over 40 s are left
+  out, as in the tests), the stored answer as it was
+  (greedy full pass) and as it is now (beam 5 with the guards, then :func:`repair` against the
+  streamed text of the same clip), with WER and seconds of each;
+* ``technical``: technical answers rendered with the project's Piper voice, decoded with and
+  without the question and its terms as prompt, as the pipeline decodes them, and
+  with it after :func:`repair` (what is stored); WER and the share of the answer's domain terms
+  heard;
+* ``models``: the same full pass with each Whisper model given (``--wer-models``), WER and
+  seconds per answer, so a larger model for the answer of record (``--stt-final``) is judged on
+  the same clips;
+* ``long_answer``: the full pass over a 60 s answer, greedy and beam 5, beside the spoken length
+  of a question: the pass runs while the interviewer speaks the next question.
+
+Timings are wall-clock on whatever else the machine runs; compare the ratios of one run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from interviewer.audio.io import load_audio, resample
+from interviewer.bench.common import SHARED_AUDIO, BenchConfig, EngineSet, Progress, ratio
+from interviewer.bench.wer import WerClip, clip_wer, corpus_wer, load_wer_set, stream_transcribe
+from interviewer.metrics import normalize_text
+from interviewer.pipeline.record import FinalDecoding, decoding_prompt, repair
+from interviewer.types import SAMPLE_RATE, AudioArray
+
+#: (question, its domain terms, an answer that uses them): rendered with Piper at bench time.
+TECHNICAL_ANSWERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "How would you evaluate a search ranking model?",
+        ("NDCG", "precision at k", "recall", "A/B test"),
+        "Offline I would report NDCG at ten and precision at k on held out queries, and check "
+        "recall on the long tail. Then I would run an A/B test on click through rate before "
+        "shipping it.",
+    ),
+    (
+        "How do you decide whether an experiment result is significant?",
+        ("p-value", "confidence interval", "statistical power", "Bonferroni"),
+        "I fix the sample size first from the statistical power I need, then look at the "
+        "p-value and the confidence interval of the effect. With many metrics I apply a "
+        "Bonferroni correction so one lucky metric does not decide.",
+    ),
+    (
+        "How did you deploy and scale the service?",
+        ("Kubernetes", "autoscaler", "p99 latency", "Prometheus"),
+        "We packaged it in containers and ran it on Kubernetes with a horizontal pod "
+        "autoscaler. We watched p99 latency in Prometheus and scaled on queue depth rather than "
+        "CPU.",
+    ),
+    (
+        "How would you handle class imbalance in a fraud model?",
+        ("XGBoost", "SMOTE", "precision-recall curve", "F1"),
+        "I trained XGBoost with class weights instead of SMOTE, and chose the threshold on the "
+        "precision-recall curve, because F1 at the default threshold hid most of the fraud.",
+    ),
+)
+LONG_ANSWER_S = 60.0
+
+
+def _terms_heard(terms: Sequence[str], text: str) -> float:
+    said = f" {normalize_text(text)} "
+    hits = sum(1 for t in terms if f" {normalize_text(t)} " in said)
+    return round(hits / len(terms), 3) if terms else 0.0
+
+
+def _full_pass(stt: Any, audio: AudioArray, decoding: FinalDecoding) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    result = stt.transcribe(audio, word_timestamps=True, **decoding.kwargs())
+    return result, time.perf_counter() - t0
+
+
+def _clip_rows(
+    clips: Sequence[tuple[WerClip, AudioArray]], stt: Any, vad: Any, progress: Progress
+) -> list[dict[str, Any]]:
+    rows = []
+    for clip, audio in clips:
+        progress("wer", f"record: {clip.name}")
+        before, t_before = _full_pass(stt, audio, FinalDecoding(beam_size=1))
+        after, t_after = _full_pass(stt, audio, FinalDecoding())
+        streamed, _ = stream_transcribe(audio, vad, stt)
+        fixed = repair([s.text for s in after.segments], streamed)
+        rows.append(
+            {
+                "clip": clip.name,
+                "duration_s": round(len(audio) / SAMPLE_RATE, 2),
+                "reference": clip.reference,
+                "before": before.text,
+                "after": fixed.text,
+                "repaired": len(fixed.replaced),
+                "wer_before": clip_wer(clip.reference, before.text),
+                "wer_after": clip_wer(clip.reference, fixed.text),
+                "seconds_before": round(t_before, 3),
+                "seconds_after": round(t_after, 3),
+            }
+        )
+    return rows
+
+
+def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    refs = [r["reference"] for r in rows]
+    out: dict[str, Any] = {}
+    for k in ("before", "after"):
+        out[k] = {
+            "mean_clip_wer": round(float(np.mean([r[f"wer_{k}"] for r in rows])), 4),
+            "corpus_wer": corpus_wer(refs, [r[k] for r in rows]),
+            "seconds": round(sum(r[f"seconds_{k}"] for r in rows), 2),
+        }
+    out["wer_ratio"] = ratio(out["after"]["mean_clip_wer"], out["before"]["mean_clip_wer"])
+    out["time_ratio"] = ratio(out["after"]["seconds"], out["before"]["seconds"])
+    return out
+
+
+def _question_aware(question: str, terms: Sequence[str]) -> FinalDecoding:
+    """As the pipeline decodes an answer: the terms, then the question, as prompt."""
+    return FinalDecoding(prompt=decoding_prompt(question, terms))
+
+
+def render_technical(tts: Any) -> list[tuple[str, tuple[str, ...], str, AudioArray]]:
+    """The technical answers as 16 kHz speech in the project's voice."""
+    out = []
+    for question, terms, answer in TECHNICAL_ANSWERS:
+        chunks = list(tts.synthesize(answer))
+        audio = np.concatenate([resample(c.audio, c.sample_rate, SAMPLE_RATE) for c in chunks])
+        out.append((question, terms, answer, audio.astype(np.float32)))
+    return out
+
+
+def _technical(
+    stt: Any,
+    vad: Any,
+    rendered: Sequence[tuple[str, tuple[str, ...], str, AudioArray]],
+    progress: Progress,
+) -> dict[str, Any]:
+    rows = []
+    for question, terms, answer, audio in rendered:
+        progress("wer", f"record: technical answer to {question!r}")
+        plain, t_plain = _full_pass(stt, audio, FinalDecoding())
+        prompted, t_prompted = _full_pass(stt, audio, _question_aware(question, terms))
+        streamed, _ = stream_transcribe(audio, vad, stt)
+        stored = repair([s.text for s in prompted.segments], streamed).text
+        rows.append(
+            {
+                "question": question,
+                "reference": answer,
+                "without": plain.text,
+                "with": prompted.text,
+                "stored": stored,
+                "wer_without": clip_wer(answer, plain.text),
+                "wer_with": clip_wer(answer, prompted.text),
+                "wer_stored": clip_wer(answer, stored),
+                "terms_without": _terms_heard(terms, plain.text),
+                "terms_with": _terms_heard(terms, prompted.text),
+                "seconds_without": round(t_plain, 3),
+                "seconds_with": round(t_prompted, 3),
+            }
+        )
+    mean = {
+        k: round(float(np.mean([r[k] for r in rows])), 4)
+        for k in ("wer_without", "wer_with", "wer_stored", "terms_without", "terms_with")
+    }
+    return {"answers": rows, "mean": mean}
+
+
+def _long_answer(
+    stt: Any, clips: Sequence[tuple[WerClip, AudioArray]], question_audio_s: float | None
+) -> dict[str, Any]:
+    pause = np.zeros(int(0.5 * SAMPLE_RATE), dtype=np.float32)
+    parts: list[AudioArray] = []
+    n = 0
+    while n < LONG_ANSWER_S * SAMPLE_RATE and clips:
+        for _, audio in clips:
+            parts += [audio, pause]
+            n += len(audio) + len(pause)
+            if n >= LONG_ANSWER_S * SAMPLE_RATE:
+                break
+    audio = np.concatenate(parts)[: int(LONG_ANSWER_S * SAMPLE_RATE)]
+    _, greedy = _full_pass(stt, audio, FinalDecoding(beam_size=1))
+    _, beam = _full_pass(stt, audio, FinalDecoding())
+    return {
+        "answer_s": round(len(audio) / SAMPLE_RATE, 1),
+        "seconds_greedy": round(greedy, 2),
+        "seconds_beam5": round(beam, 2),
+        "beam_cost_ratio": ratio(beam, greedy),
+        "question_audio_s": question_audio_s,
+        "beam5_over_question": ratio(beam, question_audio_s),
+    }
+
+
+def bench_record(
+    eng: EngineSet,
+    cfg: BenchConfig,
+    progress: Progress,
+    *,
+    model_specs: Sequence[str] = (),
+    load_stt: Callable[[str], Any] | None = None,
+) -> dict[str, Any]:
+    """The ``wer.record`` figures (see the module notes)."""
+    sets = list(cfg.wer_data)
+    if not sets:
+        if not (SHARED_AUDIO / "MANIFEST.tsv").exists():
+            return {"skipped": f"no WER data: {SHARED_AUDIO} is missing"}
+        sets = [SHARED_AUDIO]
+    clips = [(c, load_audio(c.path)) for path in sets for c in load_wer_set(path)]
+    clips = [(c, a) for c, a in clips if len(a) <= 40 * SAMPLE_RATE]
+    if cfg.wer_max_clips is not None:
+        clips = sorted(clips, key=lambda x: len(x[1]))[: cfg.wer_max_clips]
+    rows = _clip_rows(clips, eng.stt, eng.vad, progress)
+    rendered = render_technical(eng.tts)
+    question_s = None
+    if rendered:
+        chunks = list(eng.tts.synthesize(TECHNICAL_ANSWERS[0][0]))
+        question_s = round(sum(len(c.audio) / c.sample_rate for c in chunks), 2)
+    out: dict[str, Any] = {
+        "clips": rows,
+        "summary": _summary(rows),
+        "technical": _technical(eng.stt, eng.vad, rendered, progress),
+        "long_answer": _long_answer(eng.stt, clips, question_s),
+    }
+    models = [_model_row(eng.stt, clips, rendered, progress)]
+    for spec in model_specs:
+        if load_stt is None:
+            break
+        progress("wer", f"record: loading stt model {spec}")
+        try:
+            other = load_stt(spec)
+        except Exception as exc:  # one unloadable model must not lose the others' figures
+            models.append({"model": spec, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        models.append(_model_row(other, clips, rendered, progress))
+        del other
+    out["models"] = models
+    return out
+
+
+def _model_row(
+    stt: Any,
+    clips: Sequence[tuple[WerClip, AudioArray]],
+    rendered: Sequence[tuple[str, tuple[str, ...], str, AudioArray]],
+    progress: Progress,
+) -> dict[str, Any]:
+    texts, seconds = [], []
+    for clip, audio in clips:
+        progress("wer", f"record: {stt.model_id} on {clip.name}")
+        result, t = _full_pass(stt, audio, FinalDecoding())
+        texts.append(result.text)
+        seconds.append(t)
+    tech = []
+    for question, terms, answer, audio in rendered:
+        result, _ = _full_pass(stt, audio, _question_aware(question, terms))
+        tech.append(clip_wer(answer, result.text))
+    refs = [c.reference for c, _ in clips]
+    audio_s = sum(len(a) for _, a in clips) / SAMPLE_RATE
+    return {
+        "model": stt.model_id,
+        "mean_clip_wer": round(
+            float(np.mean([clip_wer(r, h) for r, h in zip(refs, texts, strict=True)])), 4
+        ),
+        "corpus_wer": corpus_wer(refs, texts),
+        "technical_wer": round(float(np.mean(tech)), 4) if tech else None,
+        "seconds_per_answer": round(float(np.mean(seconds)), 3),
+        "rtf": round(sum(seconds) / audio_s, 3) if audio_s else None,
+    }
+
+
+def record_models(settings: Any, cfg: BenchConfig) -> list[str]:
+    """The further full-pass models to compare: ``--wer-models`` and ``stt_final``."""
+    from interviewer.bench.wer import stt_models
+
+    specs = stt_models(settings, cfg.wer_models)[1:]
+    final = getattr(settings, "stt_final", None)
+    if final and final not in specs and final != settings.stt:
+        specs.append(final)
+    return specs
+
+
+def record_markdown(record: dict[str, Any]) -> list[str]:
+    """The summary.md lines of ``wer.record``."""
+    if record.get("skipped"):
+        return ["### Answer of record", "", f"Skipped: {record['skipped']}", ""]
+    s = record["summary"]
+    lines = [
+        "### Answer of record",
+        "",
+        f"Greedy full pass → beam 5 + guards + repair: mean clip WER "
+        f"{s['before']['mean_clip_wer']:.3f} → {s['after']['mean_clip_wer']:.3f} "
+        f"(×{s['wer_ratio']}), time ×{s['time_ratio']}.",
+        "",
+        "| clip | s | WER before | WER after | after |",
+        "|---|---|---|---|---|",
+    ]
+    for r in record["clips"]:
+        lines.append(
+            f"| {r['clip']} | {r['duration_s']} | {r['wer_before']:.2f} | {r['wer_after']:.2f} "
+            f"| {r['after']} |"
+        )
+    t = record["technical"]["mean"]
+    lines += [
+        "",
+        f"Technical answers (Piper): WER {t['wer_without']:.3f} without the question prompt, "
+        f"{t['wer_with']:.3f} with it, {t['wer_stored']:.3f} once repaired from the streamed "
+        f"text; domain terms heard {t['terms_without']:.2f} → {t['terms_with']:.2f}.",
+    ]
+    la = record["long_answer"]
+    lines += [
+        "",
+        f"A {la['answer_s']} s answer: full pass {la['seconds_greedy']} s greedy, "
+        f"{la['seconds_beam5']} s beam 5 (×{la['beam_cost_ratio']}); the next question is "
+        f"{la['question_audio_s']} s of speech.",
+        "",
+        "| full-pass model | mean clip WER | corpus WER | technical WER | s per answer | RTF |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in record["models"]:
+        if "error" in m:
+            lines.append(f"| {m['model']} | {m['error']} | | | | |")
+            continue
+        lines.append(
+            f"| {m['model']} | {m['mean_clip_wer']:.3f} | {m['corpus_wer']:.3f} | "
+            f"{m['technical_wer']} | {m['seconds_per_answer']} | {m['rtf']} |"
+        )
+    lines.append("")
+    return lines
