@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -48,7 +48,6 @@ __all__ = [
     "download_model",
     "is_installed",
     "load_manifest",
-    "main",
 ]
 
 USER_AGENT = "interviewer-model-downloader/0.1"
@@ -463,17 +462,3 @@ def download_model(
         _Job(entry, folder, reporter, timeout, chunk_size).run()
     _write_marker(entry, folder)
     return folder
-
-
-# ------------------------------------------------------------------------------------------ CLI
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``scripts/download_models.py``; returns the exit code.
-
-    The command line lives in :mod:`interviewer.download_cli`; imported here on use, because it
-    imports this module.
-    """
-    from interviewer.download_cli import main as run
-
-    return run(argv)

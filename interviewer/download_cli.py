@@ -13,7 +13,7 @@ from interviewer.download import download_model, is_installed
 from interviewer.errors import InterviewerError
 from interviewer.manifest import ManifestEntry, default_manifest_path, load_manifest, one_line
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 def _default_dest() -> Path:
@@ -64,23 +64,43 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``scripts/download_models.py``; returns the exit code."""
     args = _parser().parse_args(argv)
+    return run(
+        args.names,
+        list_=args.list,
+        all_=args.all,
+        dest=args.dest,
+        manifest_path=args.manifest,
+        quiet=args.quiet,
+    )
+
+
+def run(
+    names: Sequence[str],
+    *,
+    list_: bool = False,
+    all_: bool = False,
+    dest: Path | None = None,
+    manifest_path: Path | None = None,
+    quiet: bool = False,
+) -> int:
+    """List or download manifest models; returns the exit code (errors are one line)."""
     try:
-        manifest = load_manifest(args.manifest or default_manifest_path())
-        dest = args.dest.expanduser() if args.dest else None
-        if args.list:
+        manifest = load_manifest(manifest_path or default_manifest_path())
+        dest = dest.expanduser() if dest else None
+        if list_:
             _print_table(manifest, dest)
             return 0
-        if args.all:
+        if all_:
             names = list(manifest)
-        elif args.names:
-            unknown = [n for n in args.names if n not in manifest]
+        elif names:
+            unknown = [n for n in names if n not in manifest]
             if unknown:
                 print(
                     f"error: unknown model(s) {', '.join(unknown)}; known: {', '.join(manifest)}",
                     file=sys.stderr,
                 )
                 return 2
-            names = list(dict.fromkeys(args.names))
+            names = list(dict.fromkeys(names))
         else:
             print(
                 f"error: name a model, or use --all / --list; known: {', '.join(manifest)}",
@@ -89,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         root = dest or _default_dest()
         for name in names:
-            folder = download_model(manifest[name], root, progress=not args.quiet)
+            folder = download_model(manifest[name], root, progress=not quiet)
             print(f"{name}: installed in {folder}")
     except InterviewerError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)

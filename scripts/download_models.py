@@ -14,7 +14,7 @@ _REPO_ROOT = str(Path(__file__).resolve().parents[1])
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
-from interviewer.download import main  # noqa: E402
+from interviewer.download_cli import main  # noqa: E402
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -25,8 +25,8 @@ from interviewer.download import (
     download_model,
     is_installed,
     load_manifest,
-    main,
 )
+from interviewer.download_cli import main
 from interviewer.errors import ChecksumError, ConfigError, DownloadError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

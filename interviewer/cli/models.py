@@ -117,15 +117,8 @@ def models_download(
     manifest: Annotated[Path | None, typer.Option(help="Manifest TOML file.")] = None,
 ) -> None:
     """Download models from models/manifest.toml (resumes, verifies sha256)."""
-    from interviewer import download
+    from interviewer.download_cli import run
 
-    argv: list[str] = list(names or [])
-    if list_:
-        argv.append("--list")
-    if dest is not None:
-        argv += ["--dest", str(dest)]
-    if manifest is not None:
-        argv += ["--manifest", str(manifest)]
-    code = download.main(argv)
+    code = run(names or [], list_=list_, dest=dest, manifest_path=manifest)
     if code:
         raise typer.Exit(code)
