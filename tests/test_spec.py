@@ -269,3 +269,21 @@ def test_to_dict_round_trips() -> None:
     data = spec.to_dict()
     assert data["role"] == "product_manager" and data["minutes"] == 30.0
     assert InterviewSpec.from_mapping(data) == spec
+
+
+def test_a_pdf_bomb_given_to_the_cli_is_refused_without_expanding_it(tmp_path: Path) -> None:
+    """The CLI reads documents through the same bounded child process as the web app."""
+    from tests.test_web_hardening import BOMB
+
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(BOMB)
+    with pytest.raises(ConfigError, match=r"bomb\.pdf: ") as err:
+        load_document(bomb)
+    assert len(str(err.value)) < 400  # one line that says why, not the text
+
+
+@pytest.mark.parametrize("value", ["٣", "1_0", "３", " 2.0"])
+def test_counts_take_ascii_digits_only(value: str) -> None:
+    with pytest.raises(ConfigError, match="questions"):
+        InterviewSpec.from_mapping({"role": "data_scientist", "questions": value})
+    assert InterviewSpec.from_mapping({"role": "data_scientist", "questions": " 3"}).questions == 3

@@ -20,11 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from interviewer import documents
 from interviewer.config import Settings
 from interviewer.context import AppContext
 from interviewer.store import StoreError
 from interviewer.textsafe import storable, storable_data
-from interviewer.web import documents, registry, security
+from interviewer.web import registry, security
 from interviewer.web.app import create_app
 from interviewer.web.channel import json_depth
 from tests.test_web import (
@@ -157,7 +158,7 @@ def test_pypdf_warnings_become_one_log_line(
         r = upload(client(web), "cv.pdf", noisy)
     assert r.status_code == 303, r.text
     assert [rec for rec in caplog.records if rec.name.startswith("pypdf")] == []
-    ours = [rec for rec in caplog.records if rec.name == "interviewer.web.documents"]
+    ours = [rec for rec in caplog.records if rec.name == "interviewer.documents"]
     assert len(ours) == 1
     assert "8000 warnings" in ours[0].getMessage()
     assert "could not convert" not in capfd.readouterr().err

@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -82,6 +83,8 @@ _TYPE_ALIASES: dict[str, str] = {
     "mix": "mixed",
 }
 
+log = logging.getLogger(__name__)
+
 
 def _snake(value: str) -> str:
     """'Data Scientist' / 'data-scientist' / ' DATA_SCIENTIST ' -> 'data_scientist'."""
@@ -105,6 +108,9 @@ def _choice(value: Any, allowed: Iterable[str], aliases: Mapping[str, str]) -> s
 def _int(value: Any, low: int, high: int) -> int:
     # bool is an int in Python; "questions = true" is a typo, not 1.
     if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
+    # int() also takes "٣" and "1_0"; a count is written in ASCII digits
+    if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
         raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
     try:
         number = int(value)
@@ -177,21 +183,17 @@ def _read_text(path: Path) -> str:
 
 
 def _read_pdf(path: Path) -> str:
+    # The web app's bounded reader (a child process with CPU, memory and time limits, text
+    # capped): a small hostile PDF must not cost minutes or gigabytes here either.
+    from interviewer.documents import DocumentError, extract_pdf
+
     try:
-        from pypdf import PdfReader
-    except ImportError as exc:  # pragma: no cover - pypdf is a declared dependency
-        raise ConfigError(f"{path}: reading PDF files needs the pypdf package") from exc
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise ConfigError(f"{path}: PDF is password-protected; save an unprotected copy")
-        return "\n".join((page.extract_text() or "") for page in reader.pages)
-    except ConfigError:
-        raise
-    except Exception as exc:
-        # pypdf raises a zoo of exception types on damaged files (PdfReadError, ValueError,
-        # KeyError, ...); for the user they all mean the same thing.
-        raise ConfigError(f"{path}: cannot read PDF ({type(exc).__name__}: {exc})") from exc
+        extracted = extract_pdf(path)
+    except DocumentError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    for notice in extracted.notices:
+        log.warning("%s: %s", path, notice)
+    return extracted.text
 
 
 class InterviewSpec(BaseModel):

@@ -1,7 +1,7 @@
 """Interview tickets (a validated spec waiting for its page) and the interviews running.
 
 Memory per visitor is bounded: a ticket holds at most two documents of
-:data:`~interviewer.web.documents.MAX_DOCUMENT_CHARS` characters, an owner at most
+:data:`~interviewer.documents.MAX_DOCUMENT_CHARS` characters, an owner at most
 :data:`MAX_OPEN_TICKETS_PER_OWNER` tickets, and the server at most :data:`MAX_OPEN_TICKETS`,
 whoever asks: a client without a cookie is a new owner on every request, so only the
 server-wide cap bounds anything against it.

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from interviewer.documents import DocumentError, Extracted, cap, extract_pdf
 from interviewer.errors import ConfigError, InterviewerError
 from interviewer.interview.spec import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, load_document
 from interviewer.textsafe import storable
-from interviewer.web.documents import DocumentError, Extracted, cap, extract_pdf
 
 OWNER_COOKIE_PREFIX = "interviewer_owner"
 TOKEN_COOKIE_PREFIX = "interviewer_token"
@@ -218,7 +218,7 @@ def document_text(label: str, filename: str | None, data: bytes) -> Extracted:
     wrong type, 400 unreadable or empty). The bytes are parsed from a file in a private
     temporary directory under a fixed name, removed afterwards; the upload's own name is used
     for its suffix and in messages, never as a path. A PDF is read by a child process with
-    limits (:mod:`interviewer.web.documents`), and the text is capped; the notices say what
+    limits (:mod:`interviewer.documents`), and the text is capped; the notices say what
     was cut, prefixed with ``label``.
     """
     shown = safe_display_name(filename)

@@ -7,7 +7,7 @@ oversized content stream are skipped, reading stops after :data:`MAX_PDF_PAGES` 
 :data:`MAX_DOCUMENT_CHARS` characters, and pypdf's warnings are counted instead of printed.
 Whatever is cut is said in :attr:`Extracted.notices`, which the interview page shows.
 
-Run as ``python -m interviewer.web.documents FILE LIMITS`` it is that child (LIMITS: JSON, the
+Run as ``python -m interviewer.documents FILE LIMITS`` it is that child (LIMITS: JSON, the
 parent's current values); it writes one JSON object on stdout.
 """
 
@@ -76,7 +76,7 @@ def extract_pdf(path: Path) -> Extracted:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "interviewer.web.documents", str(path), json.dumps(_limits())],
+            [sys.executable, "-m", "interviewer.documents", str(path), json.dumps(_limits())],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=EXTRACT_WALL_S,
