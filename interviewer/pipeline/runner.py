@@ -30,6 +30,7 @@ from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
+from interviewer.pipeline.turn_end import NUDGE_TEXT
 from interviewer.types import LATENCY_FIELDS, AudioArray, Word
 
 
@@ -157,6 +158,7 @@ class InterviewRunner:
         self.exchanges: list[Exchange] = []
         self.dropped_frames = 0
         self.barge_ins = 0
+        self.nudges = 0
         self.interrupted = False
         self.error: BaseException | None = None
         self._current_question: str | None = None
@@ -187,7 +189,7 @@ class InterviewRunner:
             self.playback_events[utterance] = t
 
     def _on_final(self, final: FinalText) -> None:
-        self.endpointer.set_tail_text(final.pause_id, final.text)
+        self.endpointer.set_tail_text(final.pause_id, final.text, prosody=final.prosody)
 
     def _listen(self) -> None:
         cfg = self.cfg.endpoint
@@ -236,6 +238,16 @@ class InterviewRunner:
                 self._turns.put(self._turn_end(ev))
             elif ev.kind == "timeout":
                 self._turns.put(_TurnEnd(None, None, t, 0, timed_out=True))
+            elif ev.kind == "nudge":
+                self._nudge(t)
+
+    def _nudge(self, t: float) -> None:
+        """A long pause in an answer that is not over: a gentle word; the turn stays open."""
+        self.nudges += 1
+        self._utterance += 1
+        self.speaker.say(self._utterance, NUDGE_TEXT)
+        self.turns.append(TurnLog("interviewer", NUDGE_TEXT, t - self.t0, t - self.t0, "nudge"))
+        self.on_event("interviewer", {"text": NUDGE_TEXT, "kind": "nudge"})
 
     def _turn_end(self, ev: Event) -> _TurnEnd:
         return _TurnEnd(
@@ -320,6 +332,7 @@ class InterviewRunner:
             if self.cfg.streaming:
                 for phrase in getattr(self.brain, "stock_phrases", lambda: [])():
                     self.speaker.prepare(phrase)
+                self.speaker.prepare(NUDGE_TEXT)
             reply = self.brain.start()
             exchange: Exchange | None = None
             while not self._stop.is_set():
@@ -497,7 +510,7 @@ class InterviewRunner:
             # half-duplex: open the microphone only after the interviewer's voice has died away
             self._stop.wait(self.cfg.listen_after_s)
             with self._listen_lock:
-                self.endpointer.open(self.clock())
+                self.endpointer.open(self.clock(), self._current_question)
                 if reply.pause_listening:
                     self.endpointer.hold(self.clock())
             if self.on_your_turn is not None:
@@ -606,6 +619,7 @@ class InterviewRunner:
             },
             "stats": {
                 "barge_ins": self.barge_ins,
+                "nudges": self.nudges,
                 "dropped_frames": self.dropped_frames,
                 "stt_calls": dict(self.transcriber.calls),
                 "tts_cache_hits": self.speaker.cache_hits,

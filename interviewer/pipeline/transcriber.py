@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from interviewer.engines.base import STT
+from interviewer.pipeline.turn_end import Prosody, prosody_at_pause
 from interviewer.types import SAMPLE_RATE, AudioArray, Word
 
 
@@ -58,6 +59,8 @@ class FinalText:
     ready_at: float
     #: samples of utterance audio it covers (from the utterance start)
     covers: int
+    #: pitch, energy and timing of the last syllables before the pause
+    prosody: Prosody | None = None
 
 
 @dataclass
@@ -381,7 +384,9 @@ class StreamingTranscriber:
                     self._drop_until_locked(upto)
                     continue
                 if kind == "final":
-                    final = FinalText(pause_id, text, self.now(), upto)
+                    # a few ms of numpy on the audio already at hand, for the turn prediction
+                    prosody = prosody_at_pause(audio[-SAMPLE_RATE:])
+                    final = FinalText(pause_id, text, self.now(), upto, prosody)
                     self._finals[pause_id] = final
                     if pause_id in self._committable:
                         self._committable.discard(pause_id)
