@@ -31,6 +31,8 @@ SR = 16_000
         ("Walk me through a project you are proud of.", "story"),
         ("How would you design an experiment to test a new checkout page?", "explain"),
         (FOLLOW, "short"),
+        ("Thank you. How would you explain overfitting to a product manager?", "explain"),
+        ("Understood, thank you. Tell me about a mistake you made.", "story"),
         (None, "unknown"),
     ],
 )

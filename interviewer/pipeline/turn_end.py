@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 
-from interviewer.text import HESITATIONS
+from interviewer.text import HESITATIONS, split_sentences
 from interviewer.types import SAMPLE_RATE, AudioArray
 
 QuestionKind = Literal["story", "explain", "short", "unknown"]
@@ -89,9 +89,12 @@ def question_kind(question: str | None) -> QuestionKind:
     q = (question or "").strip()
     if not q:
         return "unknown"
-    if _STORY.search(q):
+    # what the interviewer said may open with an acknowledgement ("Thank you. How would ...")
+    sentences = split_sentences(q) or [q]
+    asked = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), sentences[-1])
+    if _STORY.search(asked):
         return "story"
-    if _EXPLAIN.search(q) and len(q.split()) >= 8:
+    if _EXPLAIN.search(asked) and len(asked.split()) >= 7:
         return "explain"
     return "short"
 
@@ -203,7 +206,7 @@ def completeness_evidence(text: str, kind: QuestionKind) -> tuple[float, str]:
             return -1.5, "explanation of under 12 words"
         return 0.3 if n >= 25 else -0.3, "explanation"
     if kind == "short":
-        return (0.5 if n >= 4 else 0.0), "short answer"
+        return (0.7 if n >= 4 else 0.0), "short answer"
     return 0.0, ""
 
 
