@@ -11,6 +11,7 @@ from interviewer.pipeline.turn_end import (
     Prosody,
     TurnEndConfig,
     TurnEvidence,
+    lone_tail,
     pitch_track,
     predict,
     prosody_at_pause,
@@ -207,3 +208,21 @@ def test_endpointer_without_nudges_ends_at_the_longest_wait() -> None:
     events = feed(ep, [(0.0, 3.0)], t0=t)
     assert [k for k, _, _ in events] == ["end_of_turn"]
     assert events[0][2].t - 1.0 == pytest.approx(2.0, abs=2 * F)
+
+
+def test_lone_tail_finds_a_short_word_set_apart_before_the_pause() -> None:
+    speech, gap, word = [0.9] * 40, [0.1] * 6, [0.9] * 7  # 1.3 s, 0.19 s, 0.22 s
+    assert lone_tail([*speech, *gap, *word, 0.0, 0.0], 53, F) == pytest.approx(7 * F)
+    # a sentence that runs to the pause, a long last word, or a first word alone: none
+    assert lone_tail([*speech, 0.0], 40, F) is None
+    assert lone_tail([*speech, *gap, *([0.9] * 20)], 66, F) is None
+    assert lone_tail([0.0] * 10 + word, 17, F) is None
+
+
+def test_a_lone_word_the_recogniser_closed_with_a_period_means_more_is_coming() -> None:
+    text = "I would say the model memorised the examples it saw."
+    question = "How would you explain overfitting to a product manager?"
+    plain = predict(TurnEvidence(text, question))
+    lone = predict(TurnEvidence(text, question, lone_tail_s=0.19))
+    assert lone.p_end < plain.p_end - 0.25
+    assert lone.wait_s >= 2.5

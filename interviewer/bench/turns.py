@@ -46,7 +46,7 @@ from interviewer.metrics import normalize_text
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.pipeline.transcriber import join_text
-from interviewer.pipeline.turn_end import NUDGE_TEXT, Prosody, prosody_at_pause
+from interviewer.pipeline.turn_end import NUDGE_TEXT, Prosody, lone_tail, prosody_at_pause
 from interviewer.text import HESITATIONS
 from interviewer.types import SAMPLE_RATE, AudioArray
 
@@ -156,6 +156,7 @@ class _Pause:
     text: str
     prosody: Prosody | None
     stt_s: float
+    lone_tail_s: float | None = None
 
 
 @dataclass
@@ -236,7 +237,8 @@ def prepare_replay(
                 stt_s = time.perf_counter() - t0
                 said = join_text(said, result.text).strip()
                 prosody = prosody_at_pause(audio[max(0, upto - SAMPLE_RATE) : upto])
-                item.pauses[start] = _Pause(said, prosody, stt_s)
+                tail = lone_tail(probs, start, FRAME_S, threshold)
+                item.pauses[start] = _Pause(said, prosody, stt_s, tail)
                 last_cut = upto
             items.append(item)
         progress("turns", f"replay: {Path(script.source).name} rendered and transcribed")
@@ -262,7 +264,10 @@ def replay(item: ReplayItem, cfg: EndpointConfig) -> ReplayOutcome:
         t = (i + 1) * FRAME_S
         for entry in [e for e in pending if e[0] <= t]:
             pending.remove(entry)
-            ep.set_tail_text(entry[1], entry[2].text, prosody=entry[2].prosody)
+            known = entry[2]
+            ep.set_tail_text(
+                entry[1], known.text, prosody=known.prosody, lone_tail_s=known.lone_tail_s
+            )
         ev = ep.feed(p, t)
         if ev is None:
             continue

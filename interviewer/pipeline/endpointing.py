@@ -162,6 +162,7 @@ class Endpointer:
         *,
         prosody: Prosody | None = None,
         unheard_s: float | None = None,
+        lone_tail_s: float | None = None,
         llm_p_complete: float | None = None,
     ) -> None:
         """The speculative transcript of the speech before pause ``pause_id`` is ready.
@@ -171,7 +172,13 @@ class Endpointer:
         self._tail[pause_id] = tail_kind(text)
         if self.cfg.turn_model == "predict":
             evidence = TurnEvidence(
-                text, self._question, self._voiced_s, prosody, unheard_s, llm_p_complete
+                text,
+                self._question,
+                self._voiced_s,
+                prosody,
+                unheard_s,
+                lone_tail_s,
+                llm_p_complete,
             )
             decision = predict(evidence, self._turn_cfg)
             if not self.cfg.nudge:

@@ -189,7 +189,9 @@ class InterviewRunner:
             self.playback_events[utterance] = t
 
     def _on_final(self, final: FinalText) -> None:
-        self.endpointer.set_tail_text(final.pause_id, final.text, prosody=final.prosody)
+        self.endpointer.set_tail_text(
+            final.pause_id, final.text, prosody=final.prosody, lone_tail_s=final.lone_tail_s
+        )
 
     def _listen(self) -> None:
         cfg = self.cfg.endpoint

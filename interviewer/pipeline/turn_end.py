@@ -13,7 +13,9 @@ combines the evidence a listener uses, as log-odds that the turn is over:
 * prosody at the pause (:func:`prosody_at_pause`): pitch and energy falling into the pause and
   a lengthened last syllable mark an end; a level or rising pitch marks a pause;
 * voiced audio after the last recognised word: speech the recogniser dropped (a trailing
-  "and" is the usual one);
+  "and" is the usual one). Without word times, the VAD shows its usual shape: a lone short
+  word after a break, right before the pause (:func:`lone_tail`); a finished sentence rarely
+  ends that way, a "..., and" or "so, um" nearly always does;
 * optionally, a language model's probability that the turn is complete. The embedded model is
   a tiny base model, so its vote is bounded and never needed.
 
@@ -77,8 +79,19 @@ _OUTCOME = re.compile(
     r"\d|%|\b(?:percent|doubled|halved|twice|increas\w*|decreas\w*|reduc\w*|improv\w*|cut|saved"
     r"|grew|dropped|raised|lowered|launched|shipped|delivered|released|finished|completed"
     r"|succeeded|success\w*|won|result\w*|outcome\w*|impact|in the end|eventually|ended up"
-    r"|paid off|worked out|turned out|went well|fixed|solved|resolved|learn(?:ed|t)|lessons?"
-    r"|since then|next time|looking back|hindsight|so now|now i|i now)\b",
+    r"|paid off|pays off|worked out|turned out|went well|went (?:from|up|down)|fixed|solved"
+    r"|resolved|stopped|learn(?:ed|t)|lessons?|since then|next time|so now|now i|i now"
+    r"|(?:a|one|two|three|a few) (?:days?|weeks?|months?|years?) later|fewer|faster|cheaper"
+    r"|agreed|so we kept|kept it|was fine|were fine|happy with)\b",
+    re.IGNORECASE,
+)
+# Words that open a new part of an answer: ending on one means the part is still to come,
+# even when Whisper has put a period after it ("Looking back.").
+_OPENERS = re.compile(
+    r"\b(?:looking back|in the end|in hindsight|after that|as a result|for example|for instance"
+    r"|first(?:ly)?|second(?:ly)?|then|next|finally|so|also|plus|and then|on top of that"
+    r"|the (?:tricky|hard|main|first|second|other) (?:part|thing|problem|issue) (?:was|is))"
+    r"[.,!…:]*\s*$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z']+|\d+")
@@ -123,6 +136,8 @@ class TurnEvidence:
     prosody: Prosody | None = None
     #: voiced seconds after the last recognised word (None when word times are not known)
     unheard_s: float | None = None
+    #: a lone short word after a break, just before the pause: its length (see lone_tail)
+    lone_tail_s: float | None = None
     #: a language model's probability that the turn is complete (None: not asked)
     llm_p_complete: float | None = None
 
@@ -146,7 +161,7 @@ class TurnEndConfig:
     #: weight of the language model's vote (its log-odds, clipped to +-2, times this)
     llm_weight: float = 0.5
     #: prosody weights (small: synthetic and real voices differ; never decisive alone)
-    prosody_weight: float = 1.0
+    prosody_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -182,11 +197,13 @@ def text_evidence(text: str) -> tuple[float, str]:
     if last in _CONTINUE:
         # Whisper closes "and." with a period too: the word says more than the mark
         return (-2.5 if t.endswith(".") else -3.0), f"ends on '{last}'"
+    if _OPENERS.search(t):
+        return -2.5, "ends on an opener"
     if t.endswith("?"):
         return 1.0, "asks something"
     if t.endswith((".", "!", '."', '!"')):
         return 0.0, "closed sentence"
-    return -1.2, "no closing punctuation"
+    return -0.8, "no closing punctuation"
 
 
 def completeness_evidence(text: str, kind: QuestionKind) -> tuple[float, str]:
@@ -202,9 +219,9 @@ def completeness_evidence(text: str, kind: QuestionKind) -> tuple[float, str]:
             return (-2.2 if n < 60 else -1.2), "story without an outcome yet"
         return 0.8, "story with an outcome"
     if kind == "explain":
-        if n < 12:
-            return -1.5, "explanation of under 12 words"
-        return 0.3 if n >= 25 else -0.3, "explanation"
+        if n < 8:
+            return -1.5, "explanation of under 8 words"
+        return (0.5 if n >= 20 else 0.2), "explanation"
     if kind == "short":
         return (0.7 if n >= 4 else 0.0), "short answer"
     return 0.0, ""
@@ -255,6 +272,9 @@ def predict(evidence: TurnEvidence, cfg: TurnEndConfig | None = None) -> TurnDec
     if evidence.unheard_s is not None and evidence.unheard_s >= 0.25:
         total -= 2.0
         reasons.append(f"{evidence.unheard_s:.2f} s of speech not recognised")
+    if evidence.lone_tail_s is not None:
+        total -= 1.5
+        reasons.append(f"a lone {evidence.lone_tail_s:.2f} s word before the pause")
     if evidence.llm_p_complete is not None and math.isfinite(evidence.llm_p_complete):
         vote = max(-2.0, min(2.0, _logit(evidence.llm_p_complete)))
         total += cfg.llm_weight * vote
@@ -271,6 +291,27 @@ def wait_for(p_end: float, cfg: TurnEndConfig) -> float:
         return cfg.max_wait_s
     frac = (cfg.sure_above - p_end) / (cfg.sure_above - cfg.unsure_below)
     return round(cfg.min_wait_s + frac * (cfg.max_wait_s - cfg.min_wait_s), 3)
+
+
+def lone_tail(
+    probs: list[float], end: int, frame_s: float, threshold: float = 0.5
+) -> float | None:
+    """The length of the last voiced run before frame ``end`` when it is one short word
+    (<= 0.45 s) set apart by a break (>= 0.12 s) from the speech before it; else None."""
+    i = min(end, len(probs)) - 1
+    run = 0
+    while i >= 0 and probs[i] >= threshold:
+        run += 1
+        i -= 1
+    gap = 0
+    while i >= 0 and probs[i] < threshold:
+        gap += 1
+        i -= 1
+    if run == 0 or i < 0:  # nothing voiced, or no speech before the break: not a tail
+        return None
+    if run * frame_s <= 0.45 and gap * frame_s >= 0.12:
+        return round(run * frame_s, 3)
+    return None
 
 
 # ------------------------------------------------------------------------------- prosody
@@ -326,7 +367,11 @@ def prosody_at_pause(audio: AudioArray, sr: int = SAMPLE_RATE, window_s: float =
     slope: float | None = None
     ok = np.isfinite(f0)
     if ok.sum() >= 8:
-        semis = 12 * np.log2(f0[ok] / np.nanmedian(f0[ok]))
+        semis_all = 12 * np.log2(f0 / np.nanmedian(f0[ok]))
+        # octave errors of the tracker are jumps of ~12 semitones: speech glides far less
+        ok &= np.abs(np.nan_to_num(semis_all, nan=99.0)) <= 7.0
+    if ok.sum() >= 8:
+        semis = semis_all[ok]
         t = np.nonzero(ok)[0] * (_HOP / sr)
         # the last half of the voiced frames: the fall (or rise) happens on the final syllables
         half = max(5, len(t) // 2)
