@@ -3,6 +3,7 @@ against both policies, and a whole turns section on fake engines (real time, two
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,7 @@ def turns_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp / "set"
     folder.mkdir()
     (folder / "one.yaml").write_text(SET)
-    factories = {
+    factories: dict[str, Callable[[], Any]] = {
         "vad": FakeVAD,
         "stt": lambda: FakeSTT(_heard),
         "llm": lambda: FakeLLM(),

@@ -120,7 +120,11 @@ def test_ends_unfinished(text: str, unfinished: bool) -> None:
 
 
 def test_text_without_closing_punctuation_waits_longer() -> None:
-    ep = Endpointer(EndpointConfig(turn_model="rules", silence_s=0.5, uncertain_silence_s=1.5, filler_silence_s=2.0))
+    ep = Endpointer(
+        EndpointConfig(
+            turn_model="rules", silence_s=0.5, uncertain_silence_s=1.5, filler_silence_s=2.0
+        )
+    )
     ep.open(0.0)
     events = feed(ep, [(0.9, 1.0), (0.0, 0.064)])
     ep.set_tail_text(events[-1][2].pause_id, "Sure at my last job")

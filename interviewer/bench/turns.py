@@ -48,7 +48,7 @@ from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.pipeline.transcriber import join_text
 from interviewer.pipeline.turn_end import NUDGE_TEXT, Prosody, lone_tail, prosody_at_pause
 from interviewer.text import HESITATIONS
-from interviewer.types import SAMPLE_RATE, AudioArray
+from interviewer.types import SAMPLE_RATE
 
 TURN_SET = REPO_ROOT / "benchmarks" / "data" / "turns"
 MODELS = ("rules", "predict")
@@ -60,7 +60,9 @@ TAIL_S = 5.0
 MIN_PAUSE_S = 0.3
 
 _PAUSE = re.compile(r"\[\s*pause\s+([0-9]*\.?[0-9]+)\s*\]", re.IGNORECASE)
-_CONJUNCTIONS = frozenset("and but or so because then while although since as".split())
+_CONJUNCTIONS = frozenset(
+    {"and", "but", "or", "so", "because", "then", "while", "although", "since", "as"}
+)
 
 #: The trade-off curve: (model, label, endpoint settings). "rules" at its default is what the
 #: pipeline did before the prediction; "predict" at its default is what it does now.
@@ -216,7 +218,9 @@ def prepare_replay(
             )
             eng.vad.reset()
             n = len(audio) // FRAME
-            probs = [float(eng.vad.speech_prob(audio[k * FRAME : (k + 1) * FRAME])) for k in range(n)]
+            probs = [
+                float(eng.vad.speech_prob(audio[k * FRAME : (k + 1) * FRAME])) for k in range(n)
+            ]
             voiced = [k for k, p in enumerate(probs) if p >= threshold]
             item = ReplayItem(
                 Path(script.source).name,
@@ -423,9 +427,12 @@ def run_turns_interview(
     # a nudge ("Take your time.") inside an answer is interviewer speech, but not a taking of
     # the turn: counted apart
     nudge_at = [
-        t["start"] for t in doc["turns"] if t["speaker"] == "interviewer" and t["text"] == NUDGE_TEXT
+        t["start"]
+        for t in doc["turns"]
+        if t["speaker"] == "interviewer" and t["text"] == NUDGE_TEXT
     ]
-    cut, nudged = [], []
+    cut: list[int] = []
+    nudged: list[int] = []
     for c in candidate.cut_ins:
         at = c.t - runner.t0
         (nudged if any(n - 0.1 <= at <= n + 1.5 for n in nudge_at) else cut).append(c.answer)
@@ -448,9 +455,7 @@ def run_turns_interview(
     }
 
 
-def _render(
-    eng: EngineSet, tts: Any, texts: list[str]
-) -> list[RenderedAnswer]:
+def _render(eng: EngineSet, tts: Any, texts: list[str]) -> list[RenderedAnswer]:
     out = []
     for text in texts:
         key = f"turns:{id(tts)}:{text}"
@@ -499,15 +504,25 @@ def bench_turns(
         name = Path(script.source).stem
         for model in MODELS:
             for paused in (True, False):
-                answers = _render(eng, tts, texts if paused else [_PAUSE.sub(" ", t) for t in texts])
-                progress("turns", f"{name}, {model}, {'paused' if paused else 'no pauses'}: real time")
+                answers = _render(
+                    eng, tts, texts if paused else [_PAUSE.sub(" ", t) for t in texts]
+                )
+                progress(
+                    "turns", f"{name}, {model}, {'paused' if paused else 'no pauses'}: real time"
+                )
                 record = None
                 if out_dir is not None:
                     (out_dir / "turns").mkdir(parents=True, exist_ok=True)
-                    record = out_dir / "turns" / f"{name}_{model}_{'paused' if paused else 'plain'}.wav"
+                    record = (
+                        out_dir / "turns" / f"{name}_{model}_{'paused' if paused else 'plain'}.wav"
+                    )
                 flags = [paused and "[pause" in t.lower() for t in texts]
                 run = run_turns_interview(
-                    eng, answers, questions, endpoint_config(model), with_pauses=flags,
+                    eng,
+                    answers,
+                    questions,
+                    endpoint_config(model),
+                    with_pauses=flags,
                     record_to=record,
                 )
                 run.update({"script": name, "model": model, "paused": paused})
@@ -571,9 +586,7 @@ def _summary(curve: list[dict[str, Any]], runs: list[dict[str, Any]]) -> dict[st
             entry["words_lost"] = _pooled(paused)
             entry["words_lost_no_pauses"] = _pooled(plain)
             lost, base = entry["words_lost"], entry["words_lost_no_pauses"]
-            entry["words_lost_ratio"] = (
-                round(lost / base, 2) if lost is not None and base else None
-            )
+            entry["words_lost_ratio"] = round(lost / base, 2) if lost is not None and base else None
             v = [r["voice_to_voice_ms"]["p50"] for r in paused if r["voice_to_voice_ms"]["p50"]]
             entry["voice_to_voice_p50_ms"] = round(float(np.median(v)), 1) if v else None
         out[model] = entry

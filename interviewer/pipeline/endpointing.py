@@ -19,7 +19,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from interviewer.pipeline.turn_end import Prosody, TurnDecision, TurnEndConfig, TurnEvidence, predict
+from interviewer.pipeline.turn_end import (
+    Prosody,
+    TurnDecision,
+    TurnEndConfig,
+    TurnEvidence,
+    predict,
+)
 from interviewer.text import HESITATIONS
 
 EventKind = Literal[

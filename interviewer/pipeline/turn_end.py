@@ -70,11 +70,13 @@ _CLOSERS = re.compile(
     r"[.!]?\s*$",
     re.IGNORECASE,
 )
-_CONTINUE = frozenset(
-    """and but or so because like then the a an to of with for that which if when my our we i is
-    was were are also actually basically cause as while since although though until where who
-    into from on in at by about than this these those its their his her your after before""".split()
-)
+_CONTINUE = frozenset({
+    "and", "but", "or", "so", "because", "like", "then", "the", "a", "an", "to", "of", "with",
+    "for", "that", "which", "if", "when", "my", "our", "we", "i", "is", "was", "were", "are",
+    "also", "actually", "basically", "cause", "as", "while", "since", "although", "though",
+    "until", "where", "who", "into", "from", "on", "in", "at", "by", "about", "than", "this",
+    "these", "those", "its", "their", "his", "her", "your", "after", "before",
+})  # fmt: skip
 _OUTCOME = re.compile(
     r"\d|%|\b(?:percent|doubled|halved|twice|increas\w*|decreas\w*|reduc\w*|improv\w*|cut|saved"
     r"|grew|dropped|raised|lowered|launched|shipped|delivered|released|finished|completed"
@@ -293,9 +295,7 @@ def wait_for(p_end: float, cfg: TurnEndConfig) -> float:
     return round(cfg.min_wait_s + frac * (cfg.max_wait_s - cfg.min_wait_s), 3)
 
 
-def lone_tail(
-    probs: list[float], end: int, frame_s: float, threshold: float = 0.5
-) -> float | None:
+def lone_tail(probs: list[float], end: int, frame_s: float, threshold: float = 0.5) -> float | None:
     """The length of the last voiced run before frame ``end`` when it is one short word
     (<= 0.45 s) set apart by a break (>= 0.12 s) from the speech before it; else None."""
     i = min(end, len(probs)) - 1
@@ -321,14 +321,14 @@ _WIN = 640  # 40 ms: two periods of a 50 Hz voice
 _F0_MIN, _F0_MAX = 70.0, 400.0
 
 
-def _frames(audio: AudioArray) -> np.ndarray:
+def _frames(audio: np.ndarray) -> np.ndarray:
     n = 1 + max(0, (len(audio) - _WIN) // _HOP)
     idx = np.arange(_WIN)[None, :] + _HOP * np.arange(n)[:, None]
     out: np.ndarray = audio[idx]
     return out
 
 
-def pitch_track(audio: AudioArray, sr: int = SAMPLE_RATE) -> np.ndarray:
+def pitch_track(audio: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     """F0 in Hz per 10 ms frame (NaN where unvoiced), by normalised autocorrelation."""
     if len(audio) < _WIN:
         return np.full(0, np.nan)
