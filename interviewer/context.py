@@ -145,6 +145,10 @@ class Engines:
         except KeyError:
             raise KeyError(f"no engine factory for role {role!r}") from None
 
+    def overridden(self, role: str) -> bool:
+        """Whether ``role`` loads through a factory given by the caller (a fake, in tests)."""
+        return role in self._overrides
+
     def set_factory(self, role: str, factory: Factory) -> None:
         """Load ``role`` with ``factory`` (e.g. the demo's candidate voice for its script)."""
         with self._lock:

@@ -108,6 +108,8 @@ def run_demo(
         runner.shutdown()
         recorder.close()
         transcript = runner.transcript()
+        # interviewer speech that began while an answer was still being spoken
+        transcript["stats"]["cut_ins"] = len(candidate.cut_ins)
         transcript["candidate_script"] = {"source": script.source, "spoken": candidate.spoken}
         (out_dir / "transcript.json").write_text(
             json.dumps(transcript, indent=2, ensure_ascii=False)

@@ -13,7 +13,13 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from interviewer.audio.io import load_audio
-from interviewer.bench.common import BenchConfig, Progress, parse_sections, summarize_ms
+from interviewer.bench.common import (
+    SECTIONS,
+    BenchConfig,
+    Progress,
+    parse_sections,
+    summarize_ms,
+)
 from interviewer.bench.e2e import interview_brain
 from interviewer.bench.engines import TTS_BY_LENGTH
 from interviewer.bench.report import compare, headline, summary_markdown, write_charts
@@ -233,6 +239,8 @@ def fake_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
         (wer_dir / f"{name}.txt").write_text(ANSWER_TEXT)
     cfg = BenchConfig.make(
         True,
+        # the turns section has its own run on fakes (tests/test_bench_turns.py)
+        sections=tuple(s for s in SECTIONS if s != "turns"),
         answers=1,
         concurrency=(1, 2),
         concurrency_answers=1,

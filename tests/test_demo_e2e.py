@@ -72,6 +72,8 @@ def test_demo_two_answers(tmp_path: Path) -> None:
         assert set(ex) == fields
         assert all(ex[k] is not None for k in fields), ex
     summary = doc["latency"]["summary"]
+    # answers without thinking pauses: the interviewer never starts while one is being spoken
+    assert doc["stats"]["cut_ins"] == 0
     assert summary["voice_to_voice_ms"]["p50"] > 0 and summary["response_ms"]["p95"] > 0
 
     # the stored session has every answered turn, with words and latency

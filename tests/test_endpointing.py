@@ -23,7 +23,7 @@ def feed(ep: Endpointer, pattern: list[tuple[float, float]], t0: float = 0.0):  
 
 
 def test_speech_then_silence_ends_the_turn_once_text_is_known() -> None:
-    ep = Endpointer(EndpointConfig(silence_s=0.5, filler_silence_s=2.0))
+    ep = Endpointer(EndpointConfig(turn_model="rules", silence_s=0.5, filler_silence_s=2.0))
     ep.open(0.0)
     events = feed(ep, [(0.0, 0.5), (0.9, 1.0), (0.1, 0.3)])
     assert [k for k, _, _ in events] == ["speech_start", "pause"]
@@ -37,7 +37,7 @@ def test_speech_then_silence_ends_the_turn_once_text_is_known() -> None:
 
 
 def test_waits_through_a_thinking_pause_after_a_filler() -> None:
-    ep = Endpointer(EndpointConfig(silence_s=0.5, filler_silence_s=2.0))
+    ep = Endpointer(EndpointConfig(turn_model="rules", silence_s=0.5, filler_silence_s=2.0))
     ep.open(0.0)
     events = feed(ep, [(0.9, 1.0), (0.0, 0.064)])
     pause = events[-1][2]
@@ -51,7 +51,7 @@ def test_waits_through_a_thinking_pause_after_a_filler() -> None:
 
 
 def test_unfinished_text_still_ends_after_the_long_limit() -> None:
-    ep = Endpointer(EndpointConfig(silence_s=0.5, filler_silence_s=2.0))
+    ep = Endpointer(EndpointConfig(turn_model="rules", silence_s=0.5, filler_silence_s=2.0))
     ep.open(0.0)
     events = feed(ep, [(0.9, 1.0), (0.0, 0.064)])
     ep.set_tail_text(events[-1][2].pause_id, "and so")
@@ -61,7 +61,7 @@ def test_unfinished_text_still_ends_after_the_long_limit() -> None:
 
 
 def test_no_end_of_turn_before_the_text_is_known() -> None:
-    ep = Endpointer(EndpointConfig(silence_s=0.5, filler_silence_s=2.0))
+    ep = Endpointer(EndpointConfig(turn_model="rules", silence_s=0.5, filler_silence_s=2.0))
     ep.open(0.0)
     feed(ep, [(0.9, 1.0)])
     assert [k for k, _, _ in feed(ep, [(0.0, 1.5)], t0=1.0)] == ["pause"]
@@ -120,7 +120,11 @@ def test_ends_unfinished(text: str, unfinished: bool) -> None:
 
 
 def test_text_without_closing_punctuation_waits_longer() -> None:
-    ep = Endpointer(EndpointConfig(silence_s=0.5, uncertain_silence_s=1.5, filler_silence_s=2.0))
+    ep = Endpointer(
+        EndpointConfig(
+            turn_model="rules", silence_s=0.5, uncertain_silence_s=1.5, filler_silence_s=2.0
+        )
+    )
     ep.open(0.0)
     events = feed(ep, [(0.9, 1.0), (0.0, 0.064)])
     ep.set_tail_text(events[-1][2].pause_id, "Sure at my last job")

@@ -4,11 +4,16 @@
     speed: 1.0            # optional
     answers:
       - text: "At my last job [pause 1.5] I had to choose a vendor ..."
+        question: "Tell me about a vendor you chose."   # optional, see below
       - wav: path/to/answer.wav
 
 Answers are used in order, one per interviewer turn; ``[pause S]`` inserts a thinking pause of
-S seconds. The candidate waits for the interviewer to finish, leaves a human-like gap, then
-speaks through the virtual link.
+S seconds. ``question`` says which question an answer was written for: the demo ignores it
+(its questions come from the bank); ``interviewer bench``'s turn-taking section asks it. The
+candidate waits for the interviewer to finish (and for its own answer to end), leaves a
+human-like gap, then speaks through the virtual link. When the interviewer starts speaking
+while an answer is still being spoken, that is a cut-in: the candidate counts it, and goes on
+with its answer as a person who has not finished would.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ DEFAULT_LAST_WORDS = "No, thank you. That's all from me."
 class ScriptAnswer:
     text: str | None = None
     wav: Path | None = None
+    question: str | None = None
 
     @property
     def spoken_text(self) -> str:
@@ -75,9 +81,15 @@ def parse_script(data: Any, source: str, base_dir: Path | None = None) -> Candid
         if (
             not isinstance(item, dict)
             or len(set(item) & {"text", "wav"}) != 1
-            or set(item) - {"text", "wav"}
+            or set(item) - {"text", "wav", "question"}
         ):
-            raise ConfigError(f"{where}: each answer is either {{text: ...}} or {{wav: path}}")
+            raise ConfigError(
+                f"{where}: each answer is either {{text: ...}} or {{wav: path}}, with an "
+                "optional question"
+            )
+        question = item.get("question")
+        if question is not None and (not isinstance(question, str) or not question.strip()):
+            raise ConfigError(f"{where}: question must be a non-empty string")
         if "text" in item:
             text = item["text"]
             if not isinstance(text, str) or not _PAUSE.sub(" ", text).strip():
@@ -87,14 +99,14 @@ def parse_script(data: Any, source: str, base_dir: Path | None = None) -> Candid
                     raise ConfigError(
                         f"{where}: pause of {m.group(1)} s is longer than {MAX_PAUSE_S} s"
                     )
-            answers.append(ScriptAnswer(text=text))
+            answers.append(ScriptAnswer(text=text, question=question))
         else:
             wav = Path(str(item["wav"])).expanduser()
             if not wav.is_absolute() and base_dir is not None:
                 wav = base_dir / wav
             if not wav.exists():
                 raise ConfigError(f"{where}: no such audio file {wav}")
-            answers.append(ScriptAnswer(wav=wav))
+            answers.append(ScriptAnswer(wav=wav, question=question))
     voice = str(data.get("voice", "default"))
     last_words = str(data.get("last_words", DEFAULT_LAST_WORDS))
     return CandidateScript(tuple(answers), voice, float(speed), source, last_words)
@@ -167,6 +179,18 @@ def render_script(
     return rendered, last
 
 
+@dataclass(frozen=True)
+class CutIn:
+    """The interviewer started speaking while the candidate was still giving an answer."""
+
+    #: which answer (0-based, in the order spoken; the closing words count too)
+    answer: int
+    #: seconds into the answer's audio
+    at_s: float
+    #: when, on the link's monotonic clock
+    t: float
+
+
 @dataclass
 class SimulatedCandidate:
     """Speaks rendered answers into the link, one per interviewer turn."""
@@ -177,6 +201,9 @@ class SimulatedCandidate:
     #: seconds between the interviewer's last sound and the candidate's first (human-like gap)
     gap_s: float = 0.7
     spoken: list[str] = field(default_factory=list)
+    cut_ins: list[CutIn] = field(default_factory=list)
+    #: (start, end) of every answer's audio on the link's clock, in the order spoken
+    spans: list[tuple[float, float]] = field(default_factory=list)
     _thread: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _turns: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
@@ -196,15 +223,33 @@ class SimulatedCandidate:
         while not self._stop.is_set():
             if not self._turns.acquire(timeout=0.1):
                 continue
-            # wait until the interviewer's voice has actually stopped, then a human gap
-            while not self._stop.is_set() and now() < self.end.heard_until + self.gap_s:
+            # wait until the interviewer's voice has actually stopped (and the candidate's own
+            # answer, when it was cut into), then a human gap
+            while not self._stop.is_set() and (
+                not self.end.done_speaking.is_set() or now() < self.end.heard_until + self.gap_s
+            ):
                 self._stop.wait(0.02)
             if self._stop.is_set():
                 return
             answer = self.answers[idx] if idx < len(self.answers) else self.last_words
-            idx += 1
             self.spoken.append(answer.text)
-            self.end.speak(answer.audio)
+            self._speak(idx, answer, now)
+            idx += 1
+
+    def _speak(self, idx: int, answer: RenderedAnswer, now: Callable[[], float]) -> None:
+        """Start an answer and watch for the interviewer's voice until it has been spoken."""
+        started = now()
+        self.spans.append((started, started + len(answer.audio) / SAMPLE_RATE))
+        self.end.speak(answer.audio)
+        # the queue empties when the last block goes out: poll that, not a sleep of its length
+        while not self._stop.is_set() and not self.end.done_speaking.is_set():
+            if self.end.heard_until > started + 0.05:
+                at = self.end.heard_until
+                self.cut_ins.append(CutIn(idx, round(at - started, 2), at))
+                # the answer goes on: the rest of it is what a cut-in loses
+                self.end.done_speaking.wait()
+                return
+            self._stop.wait(0.02)
 
     def stop(self) -> None:
         self._stop.set()

@@ -258,6 +258,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
             "![concurrency](concurrency.png)",
             "",
         ]
+    if results.get("turns"):
+        from interviewer.bench.turns import turns_markdown
+
+        lines += turns_markdown(results["turns"])
     return "\n".join(lines)
 
 
@@ -279,6 +283,12 @@ def write_charts(results: dict[str, Any], out_dir: Path) -> list[str]:
         plt.close(fig)
         written.append(name)
 
+    if results.get("turns"):
+        from interviewer.bench.turns import turns_chart
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        turns_chart(results["turns"], ax)
+        save(fig, "turns.png")
     stt = results.get("stt") or {}
     if stt.get("clips"):
         fig, ax = plt.subplots(figsize=(7, 4))

@@ -96,6 +96,10 @@ def run_bench(
             if pipeline and pipeline["answers"] == cfg.concurrency_answers:
                 single = level_from_run(pipeline["runs"][0])
             results["concurrency"] = bench_concurrency(eng, cfg, progress, single)
+        elif section == "turns":
+            from interviewer.bench.turns import bench_turns
+
+            results["turns"] = bench_turns(eng, cfg, progress, out_dir)
     results["loads"] = dict(eng.load_s)
     results["machine"] = machine_info(settings, eng.loaded())
     results["wall_s"] = round(progress.elapsed, 1)

@@ -67,7 +67,8 @@ def bench(
     only: Annotated[
         str | None,
         typer.Option(
-            "--only", help="Sections, comma-separated: vad,stt,llm,tts,wer,e2e,concurrency."
+            "--only",
+            help="Sections, comma-separated: vad,stt,llm,tts,wer,e2e,concurrency,turns.",
         ),
     ] = None,
     device: Annotated[

@@ -5,6 +5,12 @@ tested on scripted probabilities without audio. The policy does not cut in durin
 pause: a pause that follows a filler ("um", "so") or an unfinished clause ("and", "because",
 a trailing comma) must last longer before the turn ends, and the text of the speech before the
 pause comes from a speculative STT pass started the moment the silence began.
+
+With ``turn_model="predict"`` (the default) the wait comes from :mod:`turn_end`, which also
+weighs how complete the answer is for the question and the prosody at the pause, since
+Whisper closes most pauses with a period; ``"rules"`` keeps the punctuation-only policy.
+When the prediction stays unsure through the longest wait, the endpointer asks for a gentle
+nudge (a ``nudge`` event) and keeps listening instead of ending the turn.
 """
 
 from __future__ import annotations
@@ -13,9 +19,18 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from interviewer.pipeline.turn_end import (
+    Prosody,
+    TurnDecision,
+    TurnEndConfig,
+    TurnEvidence,
+    predict,
+)
 from interviewer.text import HESITATIONS
 
-EventKind = Literal["speech_start", "pause", "resume", "end_of_turn", "timeout", "barge_in"]
+EventKind = Literal[
+    "speech_start", "pause", "resume", "end_of_turn", "timeout", "barge_in", "nudge"
+]
 
 # Words after which a speaker usually goes on: a pause here is a thinking pause.
 TRAILING_CONTINUATIONS = {
@@ -74,6 +89,19 @@ class EndpointConfig:
     hold_s: float = 30.0
     #: voiced time over the interviewer's voice that counts as a barge-in
     barge_in_s: float = 0.3
+    #: "predict": the wait comes from turn_end.predict; "rules": punctuation of the text only
+    turn_model: Literal["rules", "predict"] = "predict"
+    #: the longest wait the prediction asks for when it is unsure
+    max_wait_s: float = 3.2
+    #: unsure at the longest wait: nudge ("Take your time.") and keep listening
+    nudge: bool = True
+    #: after a nudge, the silence that ends the turn
+    after_nudge_s: float = 3.0
+
+    def turn_end(self) -> TurnEndConfig:
+        return TurnEndConfig(
+            min_wait_s=self.silence_s, max_wait_s=self.max_wait_s, after_nudge_s=self.after_nudge_s
+        )
 
 
 @dataclass(frozen=True)
@@ -99,18 +127,30 @@ class Endpointer:
         self._speech_end = 0.0
         self._pause_id = 0
         self._tail: dict[int, str] = {}  # pause id -> how the text before the pause ends
+        self._decisions: dict[int, TurnDecision] = {}  # pause id -> predicted wait
+        self._turn_cfg = self.cfg.turn_end()
+        self._question: str | None = None
+        self._voiced_s = 0.0  # voiced time in the current turn
+        self._nudged_at: float | None = None  # when this pause was nudged
+        self.last_decision: TurnDecision | None = None
         self._hold_until = 0.0
         self.speaking_over = False  # interviewer audio is playing (barge-in mode)
         #: False: end the turn after ``silence_s`` whatever was said (the naive baseline)
         self.require_text = True
 
     # -- control from the runner
-    def open(self, t: float) -> None:
-        """Start listening for an answer (the interviewer has finished speaking)."""
+    def open(self, t: float, question: str | None = None) -> None:
+        """Start listening for an answer (the interviewer has finished speaking).
+
+        ``question``: what was asked, so the prediction knows what a complete answer holds.
+        """
         self.state = "waiting"
         self._listen_since = t
         self._voiced_run = 0.0
         self._hold_until = 0.0
+        self._question = question
+        self._voiced_s = 0.0
+        self._decisions.clear()
 
     def close(self) -> None:
         self.state = "closed"
@@ -121,9 +161,36 @@ class Endpointer:
         self._hold_until = t + self.cfg.hold_s
         self._listen_since = t
 
-    def set_tail_text(self, pause_id: int, text: str) -> None:
-        """The speculative transcript of the speech before pause ``pause_id`` is ready."""
+    def set_tail_text(
+        self,
+        pause_id: int,
+        text: str,
+        *,
+        prosody: Prosody | None = None,
+        unheard_s: float | None = None,
+        lone_tail_s: float | None = None,
+        llm_p_complete: float | None = None,
+    ) -> None:
+        """The speculative transcript of the speech before pause ``pause_id`` is ready.
+
+        ``text`` is the whole answer so far; ``prosody`` is measured on its last syllables.
+        """
         self._tail[pause_id] = tail_kind(text)
+        if self.cfg.turn_model == "predict":
+            evidence = TurnEvidence(
+                text,
+                self._question,
+                self._voiced_s,
+                prosody,
+                unheard_s,
+                lone_tail_s,
+                llm_p_complete,
+            )
+            decision = predict(evidence, self._turn_cfg)
+            if not self.cfg.nudge:
+                decision = TurnDecision(decision.p_end, decision.wait_s, False, decision.reasons)
+            self._decisions[pause_id] = decision
+            self.last_decision = decision
 
     @property
     def pause_id(self) -> int:
@@ -159,10 +226,12 @@ class Endpointer:
         if self.state == "speech":
             if voiced:
                 self._speech_end = t
+                self._voiced_s += self.frame_s
                 return None
             self.state = "pause"
             self._pause_id += 1
             self._voiced_run = 0.0
+            self._nudged_at = None
             return Event("pause", t, speech_end=self._speech_end, pause_id=self._pause_id)
         # pause
         if voiced:
@@ -180,6 +249,18 @@ class Endpointer:
         silence = t - self._speech_end
         if t < self._hold_until:
             return None
+        decision = self._decisions.get(self._pause_id) if self.require_text else None
+        if decision is not None:
+            if self._nudged_at is not None:
+                if t - self._nudged_at >= self._turn_cfg.after_nudge_s:
+                    return self._end_of_turn(t)
+                return None
+            if silence < decision.wait_s:
+                return None
+            if decision.nudge:
+                self._nudged_at = t
+                return Event("nudge", t, speech_end=self._speech_end, pause_id=self._pause_id)
+            return self._end_of_turn(t)
         kind = self._tail.get(self._pause_id) if self.require_text else "finished"
         need = {
             "finished": cfg.silence_s,
@@ -187,9 +268,12 @@ class Endpointer:
             "unfinished": cfg.filler_silence_s,
         }.get(kind or "", cfg.filler_silence_s)  # text not known yet: only the longest wait
         if silence >= need:
-            self.state = "closed"
-            return Event("end_of_turn", t, speech_end=self._speech_end, pause_id=self._pause_id)
+            return self._end_of_turn(t)
         return None
+
+    def _end_of_turn(self, t: float) -> Event:
+        self.state = "closed"
+        return Event("end_of_turn", t, speech_end=self._speech_end, pause_id=self._pause_id)
 
     def _enter_speech(self, t: float) -> None:
         self.state = "speech"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Protocol
+from typing import Any, Protocol
 
 from interviewer.engines.base import VAD
 from interviewer.pipeline.endpointing import Endpointer, Event
@@ -56,10 +56,11 @@ class Listener:
         self.utt_t0 = 0.0
 
     # ------------------------------------------------------------------ control (any thread)
-    def open(self, t: float, *, hold: bool = False) -> None:
-        """Listen for an answer from ``t`` (with ``hold``: no silence timeout for a while)."""
+    def open(self, t: float, *, hold: bool = False, question: str | None = None) -> None:
+        """Listen for an answer from ``t`` (with ``hold``: no silence timeout for a while);
+        ``question`` tells the end-of-turn prediction what kind of answer to expect."""
         with self._lock:
-            self.endpointer.open(t)
+            self.endpointer.open(t, question)
             if hold:
                 self.endpointer.hold(t)
 
@@ -72,9 +73,11 @@ class Listener:
         with self._lock:
             self.endpointer.hold(t)
 
-    def set_tail_text(self, pause_id: int, text: str) -> None:
+    def set_tail_text(self, pause_id: int, text: str, **evidence: Any) -> None:
+        """The speculative text before pause ``pause_id`` (and the prosody and lone-tail
+        evidence of :meth:`Endpointer.set_tail_text`)."""
         with self._lock:
-            self.endpointer.set_tail_text(pause_id, text)
+            self.endpointer.set_tail_text(pause_id, text, **evidence)
 
     # ------------------------------------------------------------------ per block
     def feed(self, frame: AudioArray, t: float, *, speaking_over: bool = False) -> Event | None:

@@ -42,6 +42,7 @@ from interviewer.pipeline.record import answer_decoding
 from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
+from interviewer.pipeline.turn_end import NUDGE_TEXT
 from interviewer.types import LATENCY_FIELDS as LATENCY_FIELDS  # re-exported for the demo
 from interviewer.types import AudioArray, Word
 
@@ -144,6 +145,7 @@ class InterviewRunner:
         self.exchanges: list[Exchange] = []
         self.dropped_frames = 0
         self.barge_ins = 0
+        self.nudges = 0
         self.interrupted = False
         self.error: BaseException | None = None
         self._current_question: str | None = None
@@ -166,7 +168,9 @@ class InterviewRunner:
             self.playback_events[utterance] = t
 
     def _on_final(self, final: FinalText) -> None:
-        self.listener.set_tail_text(final.pause_id, final.text)
+        self.listener.set_tail_text(
+            final.pause_id, final.text, prosody=final.prosody, lone_tail_s=final.lone_tail_s
+        )
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -187,6 +191,16 @@ class InterviewRunner:
                 self._turns.put(self._turn_end(ev))
             elif ev.kind == "timeout":
                 self._turns.put(TurnEnd(None, None, t, 0, timed_out=True))
+            elif ev.kind == "nudge":
+                self._nudge(t)
+
+    def _nudge(self, t: float) -> None:
+        """A long pause in an answer that is not over: a gentle word; the turn stays open."""
+        self.nudges += 1
+        self._utterance += 1
+        self.speaker.say(self._utterance, NUDGE_TEXT)
+        self.turns.append(TurnLog("interviewer", NUDGE_TEXT, t - self.t0, t - self.t0, "nudge"))
+        self.on_event(InterviewerSays(NUDGE_TEXT, "nudge"))
 
     def _turn_end(self, ev: Event) -> TurnEnd:
         return TurnEnd(
@@ -295,6 +309,7 @@ class InterviewRunner:
         """Words the interviewer says again and again: synthesized while the greeting plays."""
         for phrase in getattr(self.brain, "stock_phrases", lambda: [])():
             self.speaker.prepare(phrase)
+        self.speaker.prepare(NUDGE_TEXT)
 
     # ------------------------------------------------------------------ speaking
     def _speak(self, reply: Reply, exchange: Exchange | None) -> None:
@@ -420,7 +435,9 @@ class InterviewRunner:
         if not self._barge.is_set():
             # half-duplex: open the microphone only after the interviewer's voice has died away
             self._stop.wait(self.cfg.listen_after_s)
-            self.listener.open(self.clock(), hold=reply.pause_listening)
+            self.listener.open(
+                self.clock(), hold=reply.pause_listening, question=self._current_question
+            )
             if self.on_your_turn is not None:
                 self.on_your_turn()
         while not self._stop.is_set():
@@ -486,6 +503,7 @@ class InterviewRunner:
         """The ``transcript.json`` document: turns, per-exchange latency and its summary."""
         stats = {
             "barge_ins": self.barge_ins,
+            "nudges": self.nudges,
             "dropped_frames": self.dropped_frames,
             "stt_calls": dict(self.transcriber.calls),
             "tts_cache_hits": self.speaker.cache_hits,

@@ -33,6 +33,7 @@ import numpy as np
 
 from interviewer.engines.base import STT
 from interviewer.pipeline.record import FinalDecoding, Repair, repair
+from interviewer.pipeline.turn_end import Prosody, lone_tail, prosody_at_pause
 from interviewer.types import SAMPLE_RATE, AudioArray, Word
 
 
@@ -62,6 +63,10 @@ class FinalText:
     ready_at: float
     #: samples of utterance audio it covers (from the utterance start)
     covers: int
+    #: pitch, energy and timing of the last syllables before the pause
+    prosody: Prosody | None = None
+    #: a lone short word after a break just before the pause (seconds), often dropped by STT
+    lone_tail_s: float | None = None
 
 
 @dataclass
@@ -423,7 +428,13 @@ class StreamingTranscriber:
                     self._drop_until_locked(upto)
                     continue
                 if kind == "final":
-                    final = FinalText(pause_id, text, self.now(), upto)
+                    # a few ms of numpy on the audio already at hand, for the turn prediction
+                    prosody = prosody_at_pause(audio[-SAMPLE_RATE:])
+                    frame = len(u.frames[0]) if u.frames else 512
+                    tail = lone_tail(
+                        u.probs, (upto - u.base) // frame, frame / SAMPLE_RATE, self.threshold
+                    )
+                    final = FinalText(pause_id, text, self.now(), upto, prosody, tail)
                     self._finals[pause_id] = final
                     if pause_id in self._committable:
                         self._committable.discard(pause_id)

@@ -1,0 +1,670 @@
+"""Turn-taking: does the interviewer cut in on thinking pauses, and what does that cost?
+
+The set (``benchmarks/data/turns``) is candidate scripts in the ``demo --script`` format whose
+answers carry the question they answer; half hold thinking pauses, half end cleanly. Two
+measurements, both for the punctuation-only endpointing (``rules``, the behaviour before the
+turn prediction) and the prediction (``predict``), in the same run:
+
+* **Replay** (every script, no real time): each answer's audio goes frame by frame through the
+  VAD and the endpointer, with the speculative STT text of each pause delivered after the time
+  its call really took. Cheap enough to sweep the waits, which gives the trade-off curve
+  between the cut-in rate and the delay from the end of speech to the end of the turn.
+* **Interview** (real time, the first script, or all of them in a full run): the streaming
+  pipeline asks each answer's question and a simulated candidate answers through the virtual
+  link; it counts a cut-in when the interviewer starts speaking during one of its answers.
+  Words lost are (substitutions + deletions) / words said over the whole interview,
+  insertions ignored, set beside the same answers spoken without their pauses. Voice-to-voice
+  is taken on the exchanges that follow a real end of an answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interviewer.audio.candidate import (
+    CandidateScript,
+    RenderedAnswer,
+    SimulatedCandidate,
+    load_script,
+    render_text,
+)
+from interviewer.audio.duplex import VirtualDuplexLink
+from interviewer.audio.recorder import StereoRecorder
+from interviewer.bench.common import BenchConfig, EngineSet, Progress
+from interviewer.config import REPO_ROOT
+from interviewer.errors import ConfigError
+from interviewer.interview.base import Answer, Reply
+from interviewer.metrics import normalize_text
+from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
+from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
+from interviewer.pipeline.transcriber import join_text
+from interviewer.pipeline.turn_end import NUDGE_TEXT, Prosody, lone_tail, prosody_at_pause
+from interviewer.text import HESITATIONS
+from interviewer.types import SAMPLE_RATE
+
+TURN_SET = REPO_ROOT / "benchmarks" / "data" / "turns"
+MODELS = ("rules", "predict")
+FRAME = 512
+FRAME_S = FRAME / SAMPLE_RATE
+#: silence after each rendered answer in the replay, longer than any wait
+TAIL_S = 5.0
+#: shorter pauses resume before any wait on the curve can end the turn: no STT call needed
+MIN_PAUSE_S = 0.3
+
+_PAUSE = re.compile(r"\[\s*pause\s+([0-9]*\.?[0-9]+)\s*\]", re.IGNORECASE)
+_CONJUNCTIONS = frozenset(
+    {"and", "but", "or", "so", "because", "then", "while", "although", "since", "as"}
+)
+
+#: The trade-off curve: (model, label, endpoint settings). "rules" at its default is what the
+#: pipeline did before the prediction; "predict" at its default is what it does now.
+CURVE: tuple[tuple[str, str, dict[str, float]], ...] = (
+    ("rules", "silence 0.55 s (before)", {"silence_s": 0.55}),
+    ("rules", "silence 0.8 s", {"silence_s": 0.8}),
+    ("rules", "silence 1.2 s", {"silence_s": 1.2}),
+    ("rules", "silence 1.8 s", {"silence_s": 1.8, "uncertain_silence_s": 1.8}),
+    ("rules", "silence 2.5 s", {"silence_s": 2.5, "uncertain_silence_s": 2.5}),
+    ("predict", "min 0.4 s, max 2.4 s", {"silence_s": 0.4, "max_wait_s": 2.4}),
+    ("predict", "min 0.55 s, max 2.6 s", {"silence_s": 0.55, "max_wait_s": 2.6}),
+    ("predict", "min 0.55 s, max 3.2 s (default)", {}),
+    ("predict", "min 0.8 s, max 3.2 s", {"silence_s": 0.8}),
+    ("predict", "min 0.55 s, max 4.0 s", {"max_wait_s": 4.0}),
+)
+
+
+def endpoint_config(model: str, **settings: float) -> EndpointConfig:
+    """The endpointing of one curve point (``no_answer_s`` generous: a bench never times out)."""
+    base = EndpointConfig(no_answer_s=15.0, turn_model="predict" if model == "predict" else "rules")
+    return replace(base, **settings)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- the set
+
+
+def load_turn_set(folder: Path = TURN_SET) -> list[CandidateScript]:
+    """The scripts of a turn-taking set (``*.yaml``, in name order); each answer needs a text
+    and the question it answers."""
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not files:
+        raise ConfigError(f"{folder}: no turn-taking scripts (*.yaml) here")
+    scripts = []
+    for path in files:
+        script = load_script(path)
+        for i, ans in enumerate(script.answers, start=1):
+            if ans.text is None or ans.question is None:
+                raise ConfigError(
+                    f"{path}: answers[{i}]: a turn-taking answer needs text and question"
+                )
+        scripts.append(script)
+    return scripts
+
+
+@dataclass(frozen=True)
+class PauseMark:
+    kind: str  # filler | conjunction | mid-clause | opening | between parts
+    seconds: float
+
+
+def pause_marks(text: str) -> list[PauseMark]:
+    """Each ``[pause S]`` of an answer, with where it falls (from the words before it)."""
+    marks = []
+    for n, m in enumerate(_PAUSE.finditer(text)):
+        before = _PAUSE.sub(" ", text[: m.start()]).strip()
+        words = re.findall(r"[a-z']+", before.lower())
+        last = words[-1] if words else ""
+        if last in HESITATIONS:
+            kind = "filler"
+        elif last in _CONJUNCTIONS:
+            kind = "conjunction"
+        elif before.endswith((".", "!", "?")):
+            kind = "opening" if n == 0 and len(words) <= 8 else "between parts"
+        else:
+            kind = "mid-clause"
+        marks.append(PauseMark(kind, float(m.group(1))))
+    return marks
+
+
+def words_lost(said: list[str], heard: list[str]) -> dict[str, Any]:
+    """(substitutions + deletions) / words said, over all of ``said`` against all of ``heard``
+    (each joined in order); insertions are ignored (an extra turn costs the candidate
+    nothing)."""
+    import jiwer
+
+    ref = normalize_text(" ".join(said))
+    hyp = normalize_text(" ".join(heard))
+    n = len(ref.split())
+    if n == 0:
+        return {"words": 0, "lost": 0, "rate": None}
+    if not hyp:
+        return {"words": n, "lost": n, "rate": 1.0}
+    out = jiwer.process_words(ref, hyp)
+    lost = int(out.substitutions + out.deletions)
+    return {"words": n, "lost": lost, "rate": round(lost / n, 4)}
+
+
+# ---------------------------------------------------------------------------- replay
+
+
+@dataclass
+class _Pause:
+    text: str
+    prosody: Prosody | None
+    stt_s: float
+    lone_tail_s: float | None = None
+
+
+@dataclass
+class ReplayItem:
+    """One rendered answer, its VAD probabilities and the STT text at each long pause."""
+
+    script: str
+    index: int
+    question: str
+    paused: bool
+    marks: list[PauseMark]
+    probs: list[float]
+    #: end of the last voiced frame (s from the start of the audio)
+    speech_end: float
+    pauses: dict[int, _Pause] = field(default_factory=dict)
+
+
+def _long_pauses(probs: list[float], threshold: float) -> list[tuple[int, int]]:
+    """(first silent frame, resume frame) of each pause the endpointer will see, from the
+    endpointer itself (its speech/pause states do not depend on the waits)."""
+    ep = Endpointer(EndpointConfig(turn_model="rules", no_answer_s=1e9, threshold=threshold))
+    ep.require_text = False
+    ep.cfg = replace(ep.cfg, silence_s=1e9)
+    ep.open(0.0)
+    found: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, p in enumerate(probs):
+        ev = ep.feed(p, (i + 1) * FRAME_S)
+        if ev is None:
+            continue
+        if ev.kind == "pause":
+            start = i
+        elif ev.kind == "resume" and start is not None:
+            found.append((start, i))
+            start = None
+    if start is not None:
+        found.append((start, len(probs)))
+    return [(a, b) for a, b in found if (b - a) * FRAME_S >= MIN_PAUSE_S]
+
+
+def prepare_replay(
+    eng: EngineSet,
+    scripts: list[CandidateScript],
+    voice: Callable[[CandidateScript], Any],
+    progress: Progress,
+) -> list[ReplayItem]:
+    """Render every answer, run the VAD over it, and transcribe the speech at each long pause
+    the way the streaming transcriber does (the piece since the last pause, joined on)."""
+    items = []
+    threshold = EndpointConfig().threshold
+    for script in scripts:
+        tts = voice(script)
+        for i, ans in enumerate(script.answers):
+            text = ans.text or ""
+            audio = np.concatenate(
+                [render_text(tts, text), np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)]
+            )
+            eng.vad.reset()
+            n = len(audio) // FRAME
+            probs = [
+                float(eng.vad.speech_prob(audio[k * FRAME : (k + 1) * FRAME])) for k in range(n)
+            ]
+            voiced = [k for k, p in enumerate(probs) if p >= threshold]
+            item = ReplayItem(
+                Path(script.source).name,
+                i,
+                ans.question or "",
+                "[pause" in text.lower(),
+                pause_marks(text),
+                probs,
+                ((voiced[-1] + 1) * FRAME_S) if voiced else 0.0,
+            )
+            said = ""
+            last_cut = 0
+            for start, _ in _long_pauses(probs, threshold):
+                upto = start * FRAME
+                piece = audio[last_cut:upto]
+                t0 = time.perf_counter()
+                result = eng.stt.transcribe(piece, word_timestamps=False)
+                stt_s = time.perf_counter() - t0
+                said = join_text(said, result.text).strip()
+                prosody = prosody_at_pause(audio[max(0, upto - SAMPLE_RATE) : upto])
+                tail = lone_tail(probs, start, FRAME_S, threshold)
+                item.pauses[start] = _Pause(said, prosody, stt_s, tail)
+                last_cut = upto
+            items.append(item)
+        progress("turns", f"replay: {Path(script.source).name} rendered and transcribed")
+    return items
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    cut_in: bool
+    #: nudges inside the answer (the interviewer spoke but did not take the turn)
+    nudges_inside: int
+    #: end of speech -> end of turn, seconds (None after a cut-in)
+    end_delay: float | None
+
+
+def replay(item: ReplayItem, cfg: EndpointConfig) -> ReplayOutcome:
+    """The endpointer over one answer, each pause's text arriving after its STT time."""
+    ep = Endpointer(cfg, frame_s=FRAME_S)
+    ep.open(0.0, item.question)
+    pending: list[tuple[float, int, _Pause]] = []
+    nudges = 0
+    for i, p in enumerate(item.probs):
+        t = (i + 1) * FRAME_S
+        for entry in [e for e in pending if e[0] <= t]:
+            pending.remove(entry)
+            known = entry[2]
+            ep.set_tail_text(
+                entry[1], known.text, prosody=known.prosody, lone_tail_s=known.lone_tail_s
+            )
+        ev = ep.feed(p, t)
+        if ev is None:
+            continue
+        if ev.kind == "pause" and i in item.pauses:
+            known = item.pauses[i]
+            pending.append((t + known.stt_s, ev.pause_id, known))
+        elif ev.kind == "nudge" and t < item.speech_end:
+            nudges += 1
+        elif ev.kind in ("end_of_turn", "timeout"):
+            if t < item.speech_end - FRAME_S:
+                return ReplayOutcome(True, nudges, None)
+            return ReplayOutcome(False, nudges, t - item.speech_end)
+    return ReplayOutcome(False, nudges, None)
+
+
+def _ms(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None}
+    arr = np.asarray(values) * 1000.0
+    return {
+        "p50": round(float(np.percentile(arr, 50)), 1),
+        "p95": round(float(np.percentile(arr, 95)), 1),
+    }
+
+
+def replay_curve(items: list[ReplayItem]) -> list[dict[str, Any]]:
+    """Cut-in rate on the paused answers and end-of-turn delay on every real end, per setting."""
+    rows = []
+    paused = [it for it in items if it.paused]
+    for model, label, settings in CURVE:
+        cfg = endpoint_config(model, **settings)
+        outcomes = [(it, replay(it, cfg)) for it in items]
+        cut = [o for it, o in outcomes if it.paused and o.cut_in]
+        cut_clean = [o for it, o in outcomes if not it.paused and o.cut_in]
+        delays = [o.end_delay for _, o in outcomes if o.end_delay is not None]
+        clean_delays = [
+            o.end_delay for it, o in outcomes if not it.paused and o.end_delay is not None
+        ]
+        rows.append(
+            {
+                "model": model,
+                "setting": label,
+                "cut_in_rate": round(len(cut) / len(paused), 3) if paused else None,
+                "cut_ins": len(cut),
+                "cut_ins_complete_answers": len(cut_clean),
+                "nudges_inside": sum(o.nudges_inside for _, o in outcomes),
+                "end_delay_ms": _ms(delays),
+                "end_delay_complete_ms": _ms(clean_delays),
+                "cut_in_by_pause": _by_kind(outcomes),
+            }
+        )
+    return rows
+
+
+def _by_kind(outcomes: list[tuple[ReplayItem, ReplayOutcome]]) -> dict[str, int]:
+    """Cut-ins by the kind of the answer's pauses (an answer with several kinds counts once
+    under each): which places the policy still gets wrong."""
+    counts: dict[str, int] = {}
+    for it, o in outcomes:
+        if o.cut_in:
+            for kind in {m.kind for m in it.marks} or {"none"}:
+                counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------------------- interviews
+
+
+class TurnsBrain:
+    """Asks each answer's own question in order, with a stock acknowledgement between them."""
+
+    ACK = "Thank you."
+
+    def __init__(self, questions: list[str]) -> None:
+        self.questions = questions
+        self._i = 0
+        self._done = False
+
+    def start(self) -> Reply:
+        return Reply("question", iter([self.questions[0]]), question_id="t1")
+
+    def on_answer(self, answer: Answer) -> Reply:
+        self._i += 1
+        if self._i >= len(self.questions):
+            self._done = True
+            return Reply("closing", iter([f"{self.ACK} That's all from me."]), finished=True)
+        return Reply(
+            "question", iter([f"{self.ACK} {self.questions[self._i]}"]), question_id=f"t{self._i}"
+        )
+
+    def planned_next(self) -> str | None:
+        return self.questions[self._i + 1] if self._i + 1 < len(self.questions) else None
+
+    @property
+    def finished(self) -> bool:
+        return self._done
+
+    def stock_phrases(self) -> list[str]:
+        return [self.ACK]
+
+
+def run_turns_interview(
+    eng: EngineSet,
+    answers: list[RenderedAnswer],
+    questions: list[str],
+    endpoint: EndpointConfig,
+    *,
+    with_pauses: list[bool] | None = None,
+    record_to: Path | None = None,
+    max_wall_s: float = 900.0,
+) -> dict[str, Any]:
+    """One interview in real time; returns cut-ins, words lost and latency."""
+    recorder = StereoRecorder(record_to, SAMPLE_RATE) if record_to is not None else None
+    link = VirtualDuplexLink(recorder)
+    silent = RenderedAnswer(np.zeros(0, np.float32), "")
+    candidate = SimulatedCandidate(link.candidate, answers, silent)
+    runner = InterviewRunner(
+        brain=TurnsBrain(questions),
+        vad=eng.vad,
+        stt=eng.stt,
+        tts=eng.tts,
+        duplex=link,
+        config=RunnerConfig(endpoint=endpoint),
+        on_your_turn=candidate.your_turn,
+    )
+    timer = threading.Timer(max_wall_s, runner.shutdown)
+    timer.daemon = True
+    t0 = time.perf_counter()
+    candidate.start(time.monotonic)
+    timer.start()
+    try:
+        runner.run()
+    finally:
+        timer.cancel()
+        candidate.stop()
+        runner.shutdown()
+        if recorder is not None:
+            recorder.close()
+        eng.vad.reset()
+    doc = runner.transcript()
+    said = [a.text for a in answers[: len(candidate.spans)] if a.text]
+    heard = [t["text"] for t in doc["turns"] if t["speaker"] == "candidate"]
+    # the exchanges that follow a real end of an answer: their speech ends within the last
+    # second of that answer's audio (the rendered audio ends in ~0.2-0.4 s of its own silence)
+    ends = [end - runner.t0 for _, end in candidate.spans]
+    v2v = []
+    for ex in doc["latency"]["exchanges"]:
+        se, ps = ex.get("speech_end"), ex.get("playback_start")
+        if se is None or ps is None:
+            continue
+        if any(end - 1.0 <= se <= end + 0.1 for end in ends):
+            v2v.append(ps - se)
+    # a nudge ("Take your time.") inside an answer is interviewer speech, but not a taking of
+    # the turn: counted apart
+    nudge_at = [
+        t["start"]
+        for t in doc["turns"]
+        if t["speaker"] == "interviewer" and t["text"] == NUDGE_TEXT
+    ]
+    cut: list[int] = []
+    nudged: list[int] = []
+    for c in candidate.cut_ins:
+        at = c.t - runner.t0
+        (nudged if any(n - 0.1 <= at <= n + 1.5 for n in nudge_at) else cut).append(c.answer)
+    flags = with_pauses or [False] * len(answers)
+    paused = [i for i in range(len(candidate.spans)) if i < len(flags) and flags[i]]
+    return {
+        "answers_spoken": len(candidate.spans),
+        "answers_with_pauses": len(paused),
+        "cut_ins": len(cut),
+        "cut_in_answers": sorted(set(cut)),
+        "paused_answers": paused,
+        "cut_in_rate": round(len(set(cut) & set(paused)) / len(paused), 3) if paused else None,
+        "nudges": doc["stats"].get("nudges", 0),
+        "nudges_inside_answers": len(nudged),
+        "words_lost": words_lost(said, heard),
+        "voice_to_voice_ms": _ms(v2v),
+        "exchanges_after_real_end": len(v2v),
+        "wall_s": round(time.perf_counter() - t0, 1),
+        "watchdog_fired": not runner.brain.finished,
+    }
+
+
+def _render(eng: EngineSet, tts: Any, texts: list[str]) -> list[RenderedAnswer]:
+    out = []
+    for text in texts:
+        key = f"turns:{id(tts)}:{text}"
+        if key not in eng.rendered:
+            spoken = " ".join(_PAUSE.sub(" ", text).split())
+            eng.rendered[key] = RenderedAnswer(render_text(tts, text), spoken)
+        out.append(eng.rendered[key])
+    return out
+
+
+def bench_turns(
+    eng: EngineSet,
+    cfg: BenchConfig,
+    progress: Progress,
+    out_dir: Path | None = None,
+    *,
+    folder: Path = TURN_SET,
+    voice: Callable[[CandidateScript], Any] | None = None,
+    interviews: int | None = None,
+) -> dict[str, Any]:
+    """Replay curve over the whole set, then real-time interviews on the first ``interviews``
+    scripts (quick: 1), each policy with and without the pauses."""
+    scripts = load_turn_set(folder)
+    if voice is None:
+        voice = _voice_loader(eng)
+    n_paused = sum("[pause" in (a.text or "").lower() for s in scripts for a in s.answers)
+    progress("turns", f"{len(scripts)} scripts, {n_paused} answers with pauses")
+    items = prepare_replay(eng, scripts, voice, progress)
+    curve = replay_curve(items)
+    results: dict[str, Any] = {
+        "set": str(folder),
+        "scripts": [Path(s.source).name for s in scripts],
+        "speeds": [s.speed for s in scripts],
+        "voices": sorted({s.voice for s in scripts}),
+        "answers": len(items),
+        "answers_with_pauses": n_paused,
+        "pauses": _pause_counts(scripts),
+        "replay": curve,
+    }
+    count = interviews if interviews is not None else (1 if cfg.quick else len(scripts))
+    runs = []
+    for script in scripts[:count]:
+        tts = voice(script)
+        texts = [a.text or "" for a in script.answers]
+        questions = [a.question or "" for a in script.answers]
+        name = Path(script.source).stem
+        for model in MODELS:
+            for paused in (True, False):
+                answers = _render(
+                    eng, tts, texts if paused else [_PAUSE.sub(" ", t) for t in texts]
+                )
+                progress(
+                    "turns", f"{name}, {model}, {'paused' if paused else 'no pauses'}: real time"
+                )
+                record = None
+                if out_dir is not None:
+                    (out_dir / "turns").mkdir(parents=True, exist_ok=True)
+                    record = (
+                        out_dir / "turns" / f"{name}_{model}_{'paused' if paused else 'plain'}.wav"
+                    )
+                flags = [paused and "[pause" in t.lower() for t in texts]
+                run = run_turns_interview(
+                    eng,
+                    answers,
+                    questions,
+                    endpoint_config(model),
+                    with_pauses=flags,
+                    record_to=record,
+                )
+                run.update({"script": name, "model": model, "paused": paused})
+                runs.append(run)
+                progress(
+                    "turns",
+                    f"  cut-ins {run['cut_ins']}, words lost {run['words_lost']['rate']}, "
+                    f"v2v p50 {run['voice_to_voice_ms']['p50']} ms",
+                )
+    results["interviews"] = runs
+    results["summary"] = _summary(curve, runs)
+    return results
+
+
+def _voice_loader(eng: EngineSet) -> Callable[[CandidateScript], Any]:
+    """The candidate voice at each script's speed (loaded once per speed); fakes: the set's."""
+    if eng.overridden("candidate_tts"):
+        return lambda script: eng.candidate_tts
+    from interviewer.audio.candidate import candidate_voice
+
+    cache: dict[tuple[str, float], Any] = {}
+
+    def load(script: CandidateScript) -> Any:
+        key = (script.voice, script.speed)
+        if key not in cache:
+            cache[key] = candidate_voice(eng.settings, script, seed=0)
+        return cache[key]
+
+    return load
+
+
+def _pause_counts(scripts: list[CandidateScript]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in scripts:
+        for a in s.answers:
+            for m in pause_marks(a.text or ""):
+                counts[m.kind] = counts.get(m.kind, 0) + 1
+    return counts
+
+
+def _summary(curve: list[dict[str, Any]], runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Headline figures per policy: the default curve point and the real-time interviews."""
+    out: dict[str, Any] = {}
+    defaults = {"rules": CURVE[0][1], "predict": "min 0.55 s, max 3.2 s (default)"}
+    for model in MODELS:
+        point = next(r for r in curve if r["model"] == model and r["setting"] == defaults[model])
+        mine = [r for r in runs if r["model"] == model]
+        paused = [r for r in mine if r["paused"]]
+        plain = [r for r in mine if not r["paused"]]
+        answers = sum(r["answers_with_pauses"] for r in paused)
+        entry: dict[str, Any] = {
+            "replay_cut_in_rate": point["cut_in_rate"],
+            "replay_end_delay_p50_ms": point["end_delay_complete_ms"]["p50"],
+        }
+        if paused:
+            entry["cut_ins"] = sum(r["cut_ins"] for r in paused)
+            entry["answers_with_pauses"] = answers
+            cut = sum(len(set(r["cut_in_answers"]) & set(r["paused_answers"])) for r in paused)
+            entry["cut_in_rate"] = round(cut / answers, 3) if answers else None
+            entry["nudges_inside_answers"] = sum(r["nudges_inside_answers"] for r in paused)
+            entry["words_lost"] = _pooled(paused)
+            entry["words_lost_no_pauses"] = _pooled(plain)
+            lost, base = entry["words_lost"], entry["words_lost_no_pauses"]
+            entry["words_lost_ratio"] = round(lost / base, 2) if lost is not None and base else None
+            v = [r["voice_to_voice_ms"]["p50"] for r in paused if r["voice_to_voice_ms"]["p50"]]
+            entry["voice_to_voice_p50_ms"] = round(float(np.median(v)), 1) if v else None
+        out[model] = entry
+    return out
+
+
+def _pooled(runs: list[dict[str, Any]]) -> float | None:
+    words = sum(r["words_lost"]["words"] for r in runs)
+    lost = sum(r["words_lost"]["lost"] for r in runs)
+    return round(lost / words, 4) if words else None
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def _p(v: Any, digits: int = 0) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def turns_markdown(turns: dict[str, Any]) -> list[str]:
+    """The turn-taking section of summary.md."""
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(turns["pauses"].items()))
+    lines = [
+        "## Turn-taking",
+        "",
+        f"{turns['answers']} answers in {len(turns['scripts'])} scripts (speeds "
+        f"{', '.join(f'{s:g}' for s in turns['speeds'])}), {turns['answers_with_pauses']} with "
+        f"thinking pauses ({kinds}). `rules`: the punctuation-only endpointing (before); "
+        "`predict`: the end-of-turn prediction (now).",
+        "",
+        "| policy | cut-in rate | cut-ins, complete answers | words lost | no pauses | ratio "
+        "| v2v p50 ms after a real end | nudges inside answers |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for model, s in turns["summary"].items():
+        lines.append(
+            f"| {model} | {_p(s.get('cut_in_rate'), 3)} | "
+            f"{_cut_clean(turns, model)} | {_p(s.get('words_lost'), 3)} | "
+            f"{_p(s.get('words_lost_no_pauses'), 3)} | {_p(s.get('words_lost_ratio'), 2)} | "
+            f"{_p(s.get('voice_to_voice_p50_ms'))} | {s.get('nudges_inside_answers', '-')} |"
+        )
+    lines += [
+        "",
+        "Replay over the whole set (no real time; each pause's text arrives after its STT call):",
+        "",
+        "| policy | setting | cut-in rate | cut-ins, complete answers | end delay p50 / p95 ms "
+        "(complete answers) | nudges inside answers |",
+        "|---|---|---:|---:|---|---:|",
+    ]
+    for r in turns["replay"]:
+        d = r["end_delay_complete_ms"]
+        lines.append(
+            f"| {r['model']} | {r['setting']} | {_p(r['cut_in_rate'], 3)} | "
+            f"{r['cut_ins_complete_answers']} | {_p(d['p50'])} / {_p(d['p95'])} | "
+            f"{r['nudges_inside']} |"
+        )
+    lines += ["", "![turns](turns.png)", ""]
+    return lines
+
+
+def _cut_clean(turns: dict[str, Any], model: str) -> str:
+    runs = [r for r in turns["interviews"] if r["model"] == model and r["paused"]]
+    if not runs:
+        return "-"
+    return str(sum(len(set(r["cut_in_answers"]) - set(r["paused_answers"])) for r in runs))
+
+
+def turns_chart(turns: dict[str, Any], ax: Any) -> None:
+    """The trade-off curve: cut-in rate against the end-of-turn delay, per policy."""
+    for model, marker in (("rules", "o"), ("predict", "s")):
+        rows = [r for r in turns["replay"] if r["model"] == model]
+        xs = [r["end_delay_complete_ms"]["p50"] for r in rows]
+        ys = [r["cut_in_rate"] for r in rows]
+        pts = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]
+        if pts:
+            ax.plot(*zip(*sorted(pts), strict=True), marker=marker, label=model)
+    ax.set_xlabel("end of speech -> end of turn, p50 on complete answers (ms)")
+    ax.set_ylabel("cut-in rate (answers with pauses)")
+    ax.set_title("Turn-taking: cut-ins against response time")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
