@@ -55,7 +55,9 @@ def run_level(
         answers, last = scripts[i % len(scripts)]
         try:
             results[i] = run_interview(
-                brain=interview_brain(eng.llm, len(answers), seed=11 + i),
+                brain=interview_brain(
+                    eng.llm, len(answers), seed=11 + i, instruction_tuned=eng.instruction_tuned
+                ),
                 vad=vads[i],
                 stt=eng.stt,
                 tts=eng.tts,

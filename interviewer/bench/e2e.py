@@ -90,7 +90,9 @@ class BenchBrain:
         return list(phrases()) if phrases is not None else []
 
 
-def interview_brain(llm: Any, answers: int, seed: int = 11) -> Brain:
+def interview_brain(
+    llm: Any, answers: int, seed: int = 11, *, instruction_tuned: bool = False
+) -> Brain:
     """The bank interview for ``answers`` answers: each question gets one follow-up."""
     from interviewer.interview.bank import DEFAULT_BANK_DIR, load_bank
     from interviewer.interview.followup import FollowUpPolicy
@@ -105,7 +107,10 @@ def interview_brain(llm: Any, answers: int, seed: int = 11) -> Brain:
          "max_follow_ups": 1 if answers >= 2 else 0, "seed": seed}
     )  # fmt: skip
     machine = InterviewMachine(
-        bank, spec, followups=FollowUpPolicy(llm), questions=select_questions(bank, spec)
+        bank,
+        spec,
+        followups=FollowUpPolicy(llm, instruction_tuned=instruction_tuned),
+        questions=select_questions(bank, spec),
     )
     return BenchBrain(machine)
 
@@ -280,7 +285,7 @@ def bench_e2e(
             record = out_dir / "e2e" / f"{mode}.wav"
         cpu0 = cpu_seconds()
         res = run_interview(
-            brain=interview_brain(eng.llm, len(texts)),
+            brain=interview_brain(eng.llm, len(texts), instruction_tuned=eng.instruction_tuned),
             vad=eng.vad,
             stt=eng.stt,
             tts=eng.tts,
