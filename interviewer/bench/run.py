@@ -76,6 +76,11 @@ def run_bench(
         elif section == "wer":
             other = _load_other_stt(settings) if factories is None else None
             results["wer"] = bench_wer(eng, cfg, progress, load_stt=other)
+        elif section == "judgement":
+            from interviewer.bench.judgement import bench_judgement
+            from interviewer.interview.bank import load_bank
+
+            results["judgement"] = bench_judgement(load_bank(), cfg, progress)
         elif section == "e2e":
             e2e = bench_e2e(eng, cfg, progress, out_dir)
             results["e2e"] = e2e["e2e"]
