@@ -58,6 +58,7 @@ __all__ = [
     "CompanyProfile",
     "Criterion",
     "Question",
+    "RedFlag",
     "Rubric",
     "Source",
     "add_question",
@@ -159,6 +160,14 @@ class Rubric(_Model):
         return criteria
 
 
+class RedFlag(_Model):
+    """A common wrong claim for a technical question: an answer that states it loses
+    correctness, and the report quotes the sentence with ``why``."""
+
+    claim: Text
+    why: Text
+
+
 class Question(_Model):
     """One interview question with its probes, rubric and expected points."""
 
@@ -173,6 +182,7 @@ class Question(_Model):
     follow_ups: list[Text] = Field(min_length=2)
     rubric: Rubric
     key_points: list[Text] = Field(default_factory=list, validate_default=True)
+    red_flags: list[RedFlag] = Field(default_factory=list)
     evaluation_notes: Text | None = None
 
     @field_validator("roles", "levels", "companies")
@@ -740,7 +750,7 @@ def import_bank_file(src: Path, dest_dir: Path, existing: Sequence[Path] | None 
 
 def _question_yaml(question: Question, indent: int) -> str:
     item = question.model_dump(mode="python", exclude_none=True)
-    for key in ("companies", "key_points"):
+    for key in ("companies", "key_points", "red_flags"):
         if not item.get(key):
             item.pop(key, None)
     block = yaml.safe_dump(

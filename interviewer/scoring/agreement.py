@@ -170,11 +170,12 @@ def evaluate_pairs(
             ).overall
         return cache[key]
 
-    rows = []
+    rows: list[dict[str, Any]] = []
+    margins: list[float] = []
     for p in pairs:
         b, w = score(p.better), score(p.worse)
         rows.append({"question": p.question_id, "kind": p.kind, "better": b, "worse": w})
-    margins = [r["better"] - r["worse"] for r in rows]
+        margins.append(b - w)
     right = [1.0 if m > 0 else 0.5 if m == 0 else 0.0 for m in margins]
     per_kind: dict[str, dict[str, float]] = {}
     for kind in TRAP_KINDS:
