@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from interviewer.interview.bank import Question, RedFlag
+from interviewer.interview.followup import content_words
 from interviewer.scoring.embedding import SentenceEncoder, unavailable_reason
 from interviewer.scoring.evidence import sentence_spans
 from interviewer.scoring.signals import key_point_coverage
@@ -175,8 +176,16 @@ def red_flag_hits(
         i = int(np.argmax(to_flag[:, j]))
         sim = float(to_flag[i, j])
         if sim >= RED_FLAG and sim >= float(to_points[i]) + RED_FLAG_MARGIN:
-            hits.append(RedFlagHit(flag, sentences[i], sim))
+            # Embeddings blur a definition and its classic misreading ("the probability of
+            # data this extreme if H0 is true" / "the probability that H0 is true"); the words
+            # decide: the sentence must share more words with the claim than with any key point.
+            said = content_words(sentences[i])
+            to_claim = len(said & content_words(flag.claim))
+            to_point = max((len(said & content_words(k)) for k in question.key_points), default=0)
+            if to_claim > to_point:
+                hits.append(RedFlagHit(flag, sentences[i], sim))
     return hits
+
 
 
 def point_coverage(
