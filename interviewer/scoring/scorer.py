@@ -65,7 +65,7 @@ MAX_EVIDENCE = 3
 RED_FLAG_PENALTY = 1.5
 RED_FLAG_CAP = 2.0
 #: ... and every other criterion at this, half a point lower for each further red flag.
-RED_FLAG_OTHERS_CAP = 3.0
+RED_FLAG_OTHERS_CAP = 2.5
 #: Whatever the rules or the model say, an answer to another question, or one that says the
 #: question back, is poor on every criterion.
 OFF_QUESTION_CAP = 1.5
@@ -263,7 +263,10 @@ def _caps(question: Question, reading: Reading) -> tuple[dict[str, float], float
         if reading.coverage_credit < NO_COVERAGE_CREDIT:
             overall = min(overall, NO_COVERAGE_CAP)
             why.append("covers almost none of the key points")
-        if reading.trap("buzzword_list") and reading.coverage_credit < 0.5:
+        # A list of terms earns "partly" on the points whose terms it names; what it cannot
+        # do is cover one, which takes a sentence that explains something.
+        covered = sum(p.status == "covered" for p in reading.points)
+        if reading.trap("buzzword_list") and covered <= 1:
             per["depth"] = min(per.get("depth", 5.0), 1.5)
             overall = min(overall, NO_COVERAGE_CAP)
             why.append("lists terms without explaining any of them")

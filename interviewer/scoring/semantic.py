@@ -22,6 +22,7 @@ are rounded by the encoder so the same answer always lands on the same side of a
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,9 +57,9 @@ __all__ = [
 ]
 
 #: A key point whose best passage is at least this similar is covered ...
-COVERED = 0.62
+COVERED = 0.58
 #: ... and at least this similar, partly covered.
-PARTLY = 0.50
+PARTLY = 0.44
 #: A sentence this similar to a red-flag claim (and closer to it than to any key point)
 #: states the claim.
 RED_FLAG = 0.60
@@ -150,12 +151,23 @@ class Relevance:
         return round(self.other - self.own, 4)
 
 
+_CLAUSE = re.compile(r",\s+|;\s+|\s+(?=(?:so|and then|but|because|which)\s)")
+
+
 def _passages(sentences: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """Sentences, pairs of neighbouring sentences, and the clauses of long sentences (a
+    spoken answer packs several points into one sentence), each with the sentences it
+    comes from."""
     single: list[tuple[str, tuple[int, ...]]] = [(s, (i,)) for i, s in enumerate(sentences)]
     pairs: list[tuple[str, tuple[int, ...]]] = [
         (f"{a} {b}", (i, i + 1)) for i, (a, b) in enumerate(itertools.pairwise(sentences))
     ]
-    return single + pairs
+    clauses: list[tuple[str, tuple[int, ...]]] = []
+    for i, sentence in enumerate(sentences):
+        parts = [p for p in _CLAUSE.split(sentence) if len(p.split()) >= 3]
+        if len(parts) > 1:
+            clauses += [(p, (i,)) for p in parts]
+    return single + pairs + clauses
 
 
 def red_flag_hits(
@@ -185,7 +197,6 @@ def red_flag_hits(
             if to_claim > to_point:
                 hits.append(RedFlagHit(flag, sentences[i], sim))
     return hits
-
 
 
 def point_coverage(
