@@ -51,12 +51,15 @@ class Interview:
     def record_exchange(self, record: dict[str, Any]) -> None:
         """Runner callback: one candidate answer with its latency, committed before returning;
         a real answer to a bank question is then handed to the scoring worker."""
+        # "End the interview", "repeat that", "skip": the turn is kept in the transcript but
+        # filed under no question, so neither the worker nor the report scores it.
+        command = self._last_candidate_kind() == "command"
         turn = TurnRecord(
             question_text=record.get("question") or "",
             answer_text=record.get("answer") or "",
-            question_id=record.get("question_id"),
-            is_follow_up=bool(record.get("is_follow_up")),
-            kind=str(record.get("kind") or "question"),
+            question_id=None if command else record.get("question_id"),
+            is_follow_up=bool(record.get("is_follow_up")) and not command,
+            kind="command" if command else str(record.get("kind") or "question"),
             words=list(record.get("words") or []),
             audio_start=record.get("audio_start"),
             audio_end=record.get("audio_end"),
@@ -80,6 +83,12 @@ class Interview:
         # A follow-up exists to fill the gaps of the first answer, so it is judged together
         # with everything said before about the same question.
         self.scoring.submit(ScoringJob(idx, question, " ".join(said), turn.words))
+
+    def _last_candidate_kind(self) -> str | None:
+        for said in reversed(self.machine.transcript):
+            if said.kind in ("answer", "command", "silence"):
+                return said.kind
+        return None
 
     def _was_answer(self, question_id: str) -> bool:
         for said in reversed(self.machine.transcript):

@@ -228,3 +228,41 @@ def test_identical_input_gives_an_identical_score(encoder: SentenceEncoder) -> N
     first = score_answer(q, pair.better.text).to_json()
     encoder._cache.clear()  # recompute every vector
     assert score_answer(q, pair.better.text).to_json() == first
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@pytest.mark.parametrize("command", ["End the interview.", "Could you repeat that?", "Skip."])
+def test_a_command_is_never_stored_or_scored_as_an_answer(tmp_path: Path, command: str) -> None:
+    from interviewer.interview.base import Answer
+    from interviewer.interview.spec import InterviewSpec
+    from interviewer.report.model import build_report
+    from interviewer.session import new_interview
+    from interviewer.store import Store
+
+    with Store.open(tmp_path / "db.duckdb") as store:
+        spec = InterviewSpec.from_mapping(
+            {"role": "data_scientist", "type": "behavioral", "questions": 2, "seed": 3}
+        )
+        interview = new_interview(store=store, spec=spec, llm=None, models={}, mode="text",
+                                  bank=BANK, score=False)  # fmt: skip
+        machine = interview.machine
+        reply = machine.start()
+        first = reply.question_id
+        # answer the first question, then the command arrives while the second is asked
+        for text in ("I led the migration of our reporting stack last year.", command):
+            exchange = {"question": "".join(reply.pieces), "question_id": reply.question_id,
+                        "is_follow_up": reply.is_follow_up, "kind": reply.kind, "answer": text}  # fmt: skip
+            reply = machine.on_answer(Answer(text))
+            interview.record_exchange(exchange)
+            if reply.finished or reply.question_id != first:
+                break
+        interview.finish(interrupted=False)
+        record = store.get_session(interview.session_id)
+        turn = next(t for t in record.turns if t.answer_text == command)
+        assert turn.question_id is None and turn.kind == "command" and turn.scores is None
+        report = build_report(store, interview.session_id, bank=BANK)
+        answers = [a.text for q in report.questions for a in q.answers]
+        assert command not in answers
+        assert any(t.answer_text == command for t in report.other_turns)
