@@ -245,15 +245,21 @@ def test_a_command_is_never_stored_or_scored_as_an_answer(tmp_path: Path, comman
         spec = InterviewSpec.from_mapping(
             {"role": "data_scientist", "type": "behavioral", "questions": 2, "seed": 3}
         )
-        interview = new_interview(store=store, spec=spec, llm=None, models={}, mode="text",
-                                  bank=BANK, score=False)  # fmt: skip
+        interview = new_interview(
+            store=store, spec=spec, llm=None, models={}, mode="text", bank=BANK, score=False
+        )
         machine = interview.machine
         reply = machine.start()
         first = reply.question_id
         # answer the first question, then the command arrives while the second is asked
         for text in ("I led the migration of our reporting stack last year.", command):
-            exchange = {"question": "".join(reply.pieces), "question_id": reply.question_id,
-                        "is_follow_up": reply.is_follow_up, "kind": reply.kind, "answer": text}  # fmt: skip
+            exchange = {
+                "question": "".join(reply.pieces),
+                "question_id": reply.question_id,
+                "is_follow_up": reply.is_follow_up,
+                "kind": reply.kind,
+                "answer": text,
+            }
             reply = machine.on_answer(Answer(text))
             interview.record_exchange(exchange)
             if reply.finished or reply.question_id != first:
