@@ -314,7 +314,7 @@ app.add_typer(bank_app, name="bank")
 app.add_typer(sessions_app, name="sessions")
 
 RoleOpt = Annotated[
-    str | None, typer.Option("--role", help="e.g. data_scientist, software_engineer.")
+    str | None, typer.Option("--role", help="A role or a position: 'Senior Data Scientist'.")
 ]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="A company profile id or name.")]
 LevelOpt = Annotated[str | None, typer.Option("--level", help="intern|junior|mid|senior|staff")]
