@@ -8,7 +8,8 @@ Scores the labelled set (benchmarks/data/scoring_labels.yaml) and the trap pairs
 (pooled and within a question), the mean score per label level, and for the pairs the share
 ranked right, the mean better-minus-worse margin and both per trap kind. ``--repeat`` scores
 again and reports whether the scores were identical (temperature 0, fixed seed).
-``--llm-pairs N`` scores only the first N pairs with the LLM (about 17 s an answer on 2 cores).
+``--llm-pairs N`` scores only N pairs, spread evenly over the file, with the LLM (about 17 s an
+answer on 2 cores), and the rules on the same N for comparison.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def main() -> None:
         results["llm"] = {"model": llm.model_id, "instruction_tuned": tuned, **runs[0]}
         results["llm_runs_identical"] = all(r["scores"] == runs[0]["scores"] for r in runs)
         print(f"identical scores over {len(runs)} runs: {results['llm_runs_identical']}")
-        subset = pairs[: args.llm_pairs] if args.llm_pairs else pairs
+        step = max(1, len(pairs) // args.llm_pairs) if args.llm_pairs else 1
+        subset = pairs[::step][: args.llm_pairs] if args.llm_pairs else pairs
         t = time.perf_counter()
         llm_pairs = evaluate_pairs(subset, bank, llm=llm, instruction_tuned=tuned)
         _print_pairs(llm.model_id, llm_pairs, time.perf_counter() - t)
