@@ -52,12 +52,15 @@ class Interview:
     def record_exchange(self, record: ExchangeRecord) -> None:
         """Runner callback: one candidate answer with its latency, committed before returning;
         a real answer to a bank question is then handed to the scoring worker."""
+        # "End the interview", "repeat that", "skip": the turn is kept in the transcript but
+        # filed under no question, so neither the worker nor the report scores it.
+        command = self._last_candidate_kind() == "command"
         turn = TurnRecord(
             question_text=record.question or "",
             answer_text=record.answer,
-            question_id=record.question_id,
-            is_follow_up=record.is_follow_up,
-            kind=record.kind or "question",
+            question_id=None if command else record.question_id,
+            is_follow_up=record.is_follow_up and not command,
+            kind="command" if command else (record.kind or "question"),
             words=record.word_dicts(),
             audio_start=record.audio_start,
             audio_end=record.audio_end,
@@ -81,6 +84,12 @@ class Interview:
         # A follow-up exists to fill the gaps of the first answer, so it is judged together
         # with everything said before about the same question.
         self.scoring.submit(ScoringJob(idx, question, " ".join(said), turn.words))
+
+    def _last_candidate_kind(self) -> str | None:
+        for said in reversed(self.machine.transcript):
+            if said.kind in ("answer", "command", "silence"):
+                return said.kind
+        return None
 
     def _was_answer(self, question_id: str) -> bool:
         for said in reversed(self.machine.transcript):

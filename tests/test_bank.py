@@ -133,7 +133,9 @@ def test_shipped_questions_are_complete(bank: Bank) -> None:
             assert len(q.key_points) >= 3, q.id
         else:
             assert {c.name for c in q.rubric.criteria} >= STAR, q.id
-        assert set(q.roles) <= KNOWN_ROLES, q.id
+        # the known roles, plus those a bank file declares (``roles: [general]``)
+        assert set(q.roles) <= bank.roles, q.id
+    assert bank.roles - KNOWN_ROLES == {"general"}
 
 
 def test_shipped_levels_match_difficulty(bank: Bank) -> None:

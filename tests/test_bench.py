@@ -265,8 +265,15 @@ def fake_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
 
 def test_fake_run_fills_every_section(fake_run: tuple[dict[str, Any], Path]) -> None:
     results, _ = fake_run
-    assert results["sections"] == ["vad", "stt", "llm", "tts", "wer", "e2e", "concurrency"]
+    assert results["sections"] == [
+        "vad", "stt", "llm", "tts", "wer", "judgement", "e2e", "concurrency"
+    ]  # fmt: skip
     assert results["machine"]["models"]["stt"] == "fake-stt"
+    trap = results["judgement"]["trap"]
+    assert trap["pairs"] >= 10 and 0 <= trap["pairwise_accuracy"] <= 1
+    assert set(trap["per_kind"]) <= {
+        "off_question", "wrong_confident", "buzzwords", "we_only", "hypothetical", "circular"
+    }  # fmt: skip
     assert set(results["machine"]["devices"]) == {"vad", "stt", "llm", "tts"}
     assert results["vad"]["per_frame_ms"]["n"] == 50
     # the fake STT has no short-window switch: one beam-1 text mode, no 30 s window variant

@@ -145,6 +145,9 @@ def _assert_valid(result: AnswerScore, question: Question, answer: str) -> None:
         "confidence",
         "sources",
         "delivery",
+        "key_points",
+        "red_flags",
+        "caps",
     ]
     names = [c.name for c in question.rubric.criteria]
     assert list(data["criteria"]) == names
@@ -351,15 +354,25 @@ def test_technical_improvements_name_missing_key_points() -> None:
     result = score_answer(q, ANSWERS[q.id][1])
     covered = key_point_coverage(q, ANSWERS[q.id][1])
     assert not all(p.covered for p in covered)
-    assert any(i.startswith("Mention ") for i in result.improvements)
-    assert "Cover what is missing" in result.outline
+    # each point not covered is named in the bank's own words
+    for p in result.key_points:
+        if p.status == "missing":
+            assert f"Cover: {p.point}" in result.improvements
+        elif p.status == "partly":
+            assert f"Say more about: {p.point}" in result.improvements
+    assert any(p.status != "covered" for p in result.key_points)
+    assert "Add: " in result.outline
 
 
 def test_behavioral_improvements_ask_for_numbers() -> None:
     q = _q("beh.conflict.teammate")
     result = score_answer(q, ANSWERS[q.id][1])
     assert any("result" in i.lower() for i in result.improvements)
-    assert "Reflection" in result.outline and "conflict" in result.outline
+    # the stronger answer keeps the candidate's own sentences and adds the missing parts
+    assert "Keep: " in result.outline and "Add: " in result.outline
+    kept = result.outline.split("Keep: ")[1].split(" Add: ")[0]
+    for quoted in kept.strip().strip('"').split('" "'):
+        assert quoted.removesuffix("...") in ANSWERS[q.id][1]
 
 
 def test_signals_on_hand_examples() -> None:

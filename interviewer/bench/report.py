@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.bench.common import ratio
+from interviewer.bench.judgement import summary_lines as judgement_lines
 from interviewer.text import format_number
 
 # ---------------------------------------------------------------------------- headline metrics
@@ -60,6 +61,11 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
         put(f"concurrency.{n}.voice_to_voice_p95_ms", level["voice_to_voice_ms"]["p95"])
         put(f"concurrency.{n}.cpu_cores_per_interview", level["cpu_cores_per_interview"])
     put("concurrency.p95_passes_limit_at", conc.get("p95_response_passes_limit_at"))
+    judgement = results.get("judgement") or {}
+    put("judgement.labelled_spearman", (judgement.get("labelled") or {}).get("spearman"))
+    for key in ("pairwise_accuracy", "mean_margin", "spearman"):
+        put(f"judgement.trap_{key}", (judgement.get("trap") or {}).get(key))
+    put("judgement.score_p50_ms", (judgement.get("score_ms") or {}).get("p50"))
     return m
 
 
@@ -225,6 +231,7 @@ def summary_markdown(results: dict[str, Any]) -> str:
             from interviewer.bench.record_wer import record_markdown
 
             lines += record_markdown(wer["record"])
+    lines += judgement_lines(results.get("judgement") or {})
     conc = results.get("concurrency") or {}
     if conc.get("levels"):
         lines += [

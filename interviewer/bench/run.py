@@ -86,6 +86,13 @@ def run_bench(
                 results["wer"]["record"] = bench_record(
                     eng, cfg, progress, model_specs=specs, load_stt=other
                 )
+        elif section == "judgement":
+            from interviewer.bench.judgement import bench_judgement
+            from interviewer.interview.bank import DEFAULT_BANK_DIR, load_bank
+
+            results["judgement"] = bench_judgement(
+                load_bank([DEFAULT_BANK_DIR]), cfg, progress
+            )  # the shipped bank: runs compare across machines
         elif section == "e2e":
             e2e = bench_e2e(eng, cfg, progress, out_dir)
             results["e2e"] = e2e["e2e"]

@@ -23,7 +23,7 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 RoleOpt = Annotated[
-    str | None, typer.Option("--role", help="e.g. data_scientist, software_engineer.")
+    str | None, typer.Option("--role", help="A role or a position: 'Senior Data Scientist'.")
 ]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="A company profile id or name.")]
 LevelOpt = Annotated[str | None, typer.Option("--level", help="intern|junior|mid|senior|staff")]

@@ -68,8 +68,8 @@ def score(
         record = store.get_session(session_id)
         llm = None if no_llm else scoring_view(app.engines.llm)
         for turn in record.turns:
-            if not turn.answer_text.strip():
-                continue
+            if not turn.answer_text.strip() or turn.kind == "command":
+                continue  # "repeat that" or "end the interview" is not an answer
             q = question_for(bank, turn.question_text, question_id=turn.question_id)
             result = score_answer(
                 q, turn.answer_text, llm=llm, instruction_tuned=app.instruction_tuned

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import KNOWN_ROLES, LEVELS
+from interviewer.interview.positions import map_position
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -294,6 +295,15 @@ class InterviewSpec(BaseModel):
         known = _role_set(roles)
         if values.get("role") is None:
             raise ConfigError("role: required; use one of " + ", ".join(sorted(known)))
+        if _normal_role(values["role"]) not in known:
+            # A position as a person writes it: "Senior Data Scientist", "Marketing Analyst".
+            position = map_position(values["role"], known)
+            values["role"] = position.role
+            if position.level and "level" not in values:
+                values["level"] = position.level
+            if position.behavioral_only:
+                values["type"] = "behavioral"
+                values["notes"] = "\n".join(filter(None, [values.get("notes"), position.note]))
         try:
             values["role"] = _choice(_normal_role(values["role"]), known, _ROLE_ALIASES)
         except ValueError as exc:

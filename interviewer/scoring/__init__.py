@@ -7,9 +7,15 @@
      "strengths": [str, ...], "improvements": [str, ...], "outline": str,
      "confidence": float,
      "sources": {NAME: {"rules": float, "llm": float | None, "weight_llm": float}},
-     "delivery": {...} | None}
+     "delivery": {...} | None,
+     "key_points": [{"point": str, "status": "covered" | "partly" | "missing",
+                     "sentences": [str, ...]}],
+     "red_flags": [{"sentence": str, "claim": str, "why": str}],
+     "caps": [str, ...]}
 
-Every evidence string is a verbatim substring of the answer, or exactly "insufficient evidence".
+Every evidence string is a verbatim substring of the answer, or exactly "insufficient evidence";
+so is every key-point and red-flag sentence. The semantic reading is described in
+docs/scoring.md.
 """
 
 from __future__ import annotations

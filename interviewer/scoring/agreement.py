@@ -75,7 +75,8 @@ def evaluate(
     llm: LLM | None = None,
     instruction_tuned: bool = False,
 ) -> dict[str, Any]:
-    """Score every answer; rho pooled over all answers and the mean rho within a question."""
+    """Score every answer; rho pooled over all answers, the mean rho within a question and the
+    mean score per label level."""
     scores = [
         score_answer(
             bank.get(it.question_id), it.text, llm=llm, instruction_tuned=instruction_tuned
@@ -93,6 +94,110 @@ def evaluate(
         "spearman": spearman(labels, scores),
         "spearman_within_question_mean": statistics.fmean(within) if within else float("nan"),
         "per_question": per_question,
+        "calibration": calibration(labels, scores),
         "scores": scores,
         "labels": labels,
+    }
+
+
+# --------------------------------------------------------------------------- trap pairs
+
+#: The kinds of worse answer in the trap set, each built to fool a surface rule.
+TRAP_KINDS = ("off_question", "wrong_confident", "buzzwords", "we_only", "hypothetical", "circular")
+
+
+@dataclass(frozen=True)
+class TrapPair:
+    """A better and a worse answer to one question; ``kind`` says how the worse one misleads."""
+
+    question_id: str
+    kind: str
+    better: LabelledAnswer
+    worse: LabelledAnswer
+
+
+def load_pairs(path: Path) -> list[TrapPair]:
+    """``pairs: [{question, kind, better: {label, text}, worse: {label, text}}]`` from YAML."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the trap pairs ({exc})") from exc
+    out = []
+    try:
+        for i, item in enumerate(data["pairs"]):
+            qid, kind = str(item["question"]), str(item["kind"])
+            if kind not in TRAP_KINDS:
+                raise ValueError(f"pair {i + 1}: unknown kind {kind!r} ({', '.join(TRAP_KINDS)})")
+            sides = [
+                LabelledAnswer(qid, float(item[s]["label"]), " ".join(item[s]["text"].split()))
+                for s in ("better", "worse")
+            ]
+            out.append(TrapPair(qid, kind, sides[0], sides[1]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{path}: expected pairs: [{{question, kind, better: {{label, text}}, "
+            f"worse: {{label, text}}}}] ({exc})"
+        ) from exc
+    return out
+
+
+def calibration(labels: Sequence[float], scores: Sequence[float]) -> dict[str, float]:
+    """Mean score per label level, keyed by the label as text ("4", "1")."""
+    out: dict[str, float] = {}
+    for level in sorted(set(labels), reverse=True):
+        mine = [s for lab, s in zip(labels, scores, strict=True) if lab == level]
+        out[f"{level:g}"] = round(statistics.fmean(mine), 2)
+    return out
+
+
+def evaluate_pairs(
+    pairs: Sequence[TrapPair],
+    bank: Bank,
+    *,
+    llm: LLM | None = None,
+    instruction_tuned: bool = False,
+) -> dict[str, Any]:
+    """Score both sides of every pair: the share of pairs ranked right (ties count half), the
+    mean better-minus-worse margin, both per kind, Spearman over the distinct answers against
+    their labels, and the mean score per label level."""
+    cache: dict[tuple[str, str], float] = {}
+
+    def score(a: LabelledAnswer) -> float:
+        key = (a.question_id, a.text)
+        if key not in cache:
+            cache[key] = score_answer(
+                bank.get(a.question_id), a.text, llm=llm, instruction_tuned=instruction_tuned
+            ).overall
+        return cache[key]
+
+    rows: list[dict[str, Any]] = []
+    margins: list[float] = []
+    for p in pairs:
+        b, w = score(p.better), score(p.worse)
+        rows.append({"question": p.question_id, "kind": p.kind, "better": b, "worse": w})
+        margins.append(b - w)
+    right = [1.0 if m > 0 else 0.5 if m == 0 else 0.0 for m in margins]
+    per_kind: dict[str, dict[str, float]] = {}
+    for kind in TRAP_KINDS:
+        idx = [i for i, r in enumerate(rows) if r["kind"] == kind]
+        if idx:
+            per_kind[kind] = {
+                "n": len(idx),
+                "accuracy": round(statistics.fmean(right[i] for i in idx), 3),
+                "margin": round(statistics.fmean(margins[i] for i in idx), 2),
+            }
+    answers = list(dict.fromkeys(a for p in pairs for a in (p.better, p.worse)))
+    labels = [a.label for a in answers]
+    scores = [score(a) for a in answers]
+    return {
+        "pairs": len(rows),
+        "pairwise_accuracy": round(statistics.fmean(right), 3),
+        "mean_margin": round(statistics.fmean(margins), 2),
+        "mean_better": round(statistics.fmean(r["better"] for r in rows), 2),
+        "mean_worse": round(statistics.fmean(r["worse"] for r in rows), 2),
+        "per_kind": per_kind,
+        "answers": len(answers),
+        "spearman": spearman(labels, scores),
+        "calibration": calibration(labels, scores),
+        "rows": rows,
     }

@@ -18,16 +18,22 @@ from typing import Any
 
 from interviewer.engines.base import LLM
 from interviewer.errors import LLMPreempted, ModelError
-from interviewer.interview.answers import topic_phrase
 from interviewer.interview.bank import Criterion, Question
 from interviewer.scoring.delivery import Delivery, delivery_metrics
-from interviewer.scoring.evidence import INSUFFICIENT, find_evidence, verify_quotes
+from interviewer.scoring.embedding import SentenceEncoder, default_encoder
+from interviewer.scoring.evidence import (
+    INSUFFICIENT,
+    find_evidence,
+    sentence_spans,
+    verify_quotes,
+)
 from interviewer.scoring.injection import injection_spans, strip_spans
 from interviewer.scoring.rubric import RubricJudgement, judge
+from interviewer.scoring.semantic import PointCoverage, Reading, RedFlagHit, read_answer
 from interviewer.scoring.signals import (
+    _NUMBER,
     Signal,
     coverage,
-    key_point_coverage,
     length,
     reasoning,
     relevance,
@@ -54,6 +60,22 @@ INJECTION_PENALTY = 1.0
 #: A model score more than this above the rules, with no verified quote, is capped here.
 UNSUPPORTED_MARGIN = 1.0
 MAX_EVIDENCE = 3
+#: Taken off correctness for each red flag the answer states (and correctness is then capped
+#: at :data:`RED_FLAG_CAP`): a confident wrong claim would mislead a decision.
+RED_FLAG_PENALTY = 1.5
+RED_FLAG_CAP = 2.0
+#: ... and every other criterion at this, half a point lower for each further red flag.
+RED_FLAG_OTHERS_CAP = 2.5
+#: Whatever the rules or the model say, an answer to another question, or one that says the
+#: question back, is poor on every criterion.
+OFF_QUESTION_CAP = 1.5
+#: A behavioural answer with no past example of the candidate's own (a hypothetical, a list
+#: of virtues, a story told in "we") cannot show the STAR parts or the competency.
+NO_EXAMPLE_CAP = 2.0
+#: A technical answer that covers (almost) none of the key points is poor overall, however
+#: fluent; a buzzword list without coverage is poor on depth in particular.
+NO_COVERAGE_CREDIT = 0.25
+NO_COVERAGE_CAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,14 @@ class AnswerScore:
     #: why the model's judgement was not used (None when it was)
     llm_note: str | None = None
     injection: tuple[str, ...] = field(default=())
+    #: per key point: covered / partly / missing, with the covering sentences
+    key_points: tuple[PointCoverage, ...] = field(default=())
+    #: sentences that state a bank red flag, with what is wrong with them
+    red_flags: tuple[RedFlagHit, ...] = field(default=())
+    #: why criteria were capped ("answers a different question", ...)
+    caps: tuple[str, ...] = field(default=())
+    #: why the semantic signals were not used (None when they were)
+    semantic_note: str | None = None
 
     def criterion(self, name: str) -> CriterionScore:
         """The score of one criterion by name (KeyError if the rubric has none)."""
@@ -92,7 +122,8 @@ class AnswerScore:
 
     def to_json(self) -> dict[str, Any]:
         """``{"overall", "criteria", "strengths", "improvements", "outline", "confidence",
-        "sources", "delivery"}``: see the module docs of :mod:`interviewer.scoring`."""
+        "sources", "delivery", "key_points", "red_flags", "caps"}``: see the module docs of
+        :mod:`interviewer.scoring`."""
         return {
             "overall": self.overall,
             "criteria": {
@@ -107,6 +138,15 @@ class AnswerScore:
                 for c in self.criteria
             },
             "delivery": self.delivery.to_json() if self.delivery is not None else None,
+            "key_points": [
+                {"point": p.point, "status": p.status, "sentences": list(p.sentences)}
+                for p in self.key_points
+            ],
+            "red_flags": [
+                {"sentence": h.sentence, "claim": h.flag.claim, "why": h.flag.why}
+                for h in self.red_flags
+            ],
+            "caps": list(self.caps),
         }
 
 
@@ -182,6 +222,63 @@ def _rule_score(
     )
 
 
+def _semantic_coverage(reading: Reading, fallback: Signal) -> Signal:
+    """The coverage signal from the semantic reading (covered 1, partly 0.5 per point)."""
+    if reading.note is not None or not reading.points:
+        return fallback
+    evidence: list[str] = []
+    for p in reading.points:
+        for sentence in p.sentences:
+            if sentence not in evidence:
+                evidence.append(sentence)
+    n = sum(p.status == "covered" for p in reading.points)
+    score = 1.0 + 4.0 * reading.coverage_credit
+    return Signal("coverage", score, tuple(evidence[:3]), f"{n}/{len(reading.points)} covered")
+
+
+def _caps(question: Question, reading: Reading) -> tuple[dict[str, float], float, list[str]]:
+    """Per-criterion caps, a cap for every criterion, and the reasons, from the reading."""
+    names = [c.name for c in question.rubric.criteria]
+    per: dict[str, float] = {}
+    overall = 5.0
+    why: list[str] = []
+    if reading.relevance is not None and reading.relevance.off_question:
+        overall = OFF_QUESTION_CAP
+        why.append("the answer is about a different question")
+    if reading.trap("circular"):
+        overall = min(overall, OFF_QUESTION_CAP)
+        why.append("the answer restates the question without answering it")
+    if question.type == "behavioral":
+        story = [n for n in names if n not in ("reflection", "communication")]
+        if reading.trap("hypothetical"):
+            per.update({n: NO_EXAMPLE_CAP for n in story})
+            why.append("says what you would do, not what you did: no past example")
+        if reading.trap("we_without_i"):
+            per.update({n: NO_EXAMPLE_CAP for n in names if n != "communication"})
+            why.append('tells the story as "we" without your own part')
+        if reading.trap("no_example") and not reading.trap("hypothetical"):
+            per.update({n: NO_EXAMPLE_CAP for n in story})
+            why.append("gives no past example")
+    elif reading.note is None and reading.points:
+        if reading.coverage_credit < NO_COVERAGE_CREDIT:
+            overall = min(overall, NO_COVERAGE_CAP)
+            why.append("covers almost none of the key points")
+        # A list of terms earns "partly" on the points whose terms it names; what it cannot
+        # do is cover one, which takes a sentence that explains something.
+        covered = sum(p.status == "covered" for p in reading.points)
+        if reading.trap("buzzword_list") and covered <= 1:
+            per["depth"] = min(per.get("depth", 5.0), 1.5)
+            overall = min(overall, NO_COVERAGE_CAP)
+            why.append("lists terms without explaining any of them")
+    if reading.red_flags:
+        # One misconception is an error in an otherwise sound answer; each more says the
+        # candidate does not know the topic, whatever else they recite about it.
+        n = len(reading.red_flags)
+        overall = min(overall, RED_FLAG_OTHERS_CAP - 0.5 * (n - 1))
+        why.append(f"states {n} common misconception{'s' if n > 1 else ''}")
+    return per, overall, why
+
+
 def _length_cap(n_words: int) -> float:
     # A two-sentence answer cannot be excellent at anything, whatever its keywords.
     return min(5.0, 1.5 + n_words / 20)
@@ -216,11 +313,15 @@ def score_answer(
     llm: LLM | None = None,
     instruction_tuned: bool = False,
     seed: int = 0,
+    semantic: bool | SentenceEncoder = True,
 ) -> AnswerScore:
     """Score ``answer_text`` against ``question``'s rubric.
 
     ``words`` (recognised words with timestamps) add delivery metrics; ``llm`` adds the model's
     rubric judgement (rules only when it is None, fails or returns an invalid verdict).
+    ``semantic`` reads the answer with the packaged sentence encoder (or the one given);
+    False, or no encoder installed, leaves the lexical signals alone (``semantic_note`` says
+    which).
     """
     answer = answer_text or ""
     spans = injection_spans(answer)
@@ -232,9 +333,17 @@ def score_answer(
     scored = strip_spans(answer, spans) if spans else " ".join(answer.split())
     n_words = len(tokenize(scored))
 
+    if isinstance(semantic, SentenceEncoder):
+        encoder: SentenceEncoder | None = semantic
+    else:
+        encoder = default_encoder() if semantic else None
+    reading = read_answer(encoder, question, scored)
+    if not semantic:
+        reading = Reading(reading.points, (), None, reading.traps, "semantic scoring off")
+
     sig = _Signals(
         star=star(scored),
-        coverage=coverage(question, scored),
+        coverage=_semantic_coverage(reading, coverage(question, scored)),
         specificity=specificity(scored),
         reasoning=reasoning(scored),
         relevance=relevance(question, scored),
@@ -261,6 +370,7 @@ def score_answer(
             llm_note = f"model verdict rejected: {exc}"
     weight = LLM_WEIGHT_INSTRUCT if instruction_tuned else LLM_WEIGHT_BASE
     cap = _length_cap(n_words)
+    caps, cap_all, cap_notes = _caps(question, reading)
 
     criteria: list[CriterionScore] = []
     for criterion in question.rubric.criteria:
@@ -269,6 +379,10 @@ def score_answer(
         llm_score = judgement.scores.get(criterion.name) if judgement else None
         quotes = judgement.quotes.get(criterion.name, []) if judgement else []
         score, llm_raw, w = _combine(rules, llm_score, quotes, weight)
+        # Caps apply after the model's share: no verdict lifts an answer past what it shows.
+        if criterion.name == "correctness" and reading.red_flags:
+            score = min(score - RED_FLAG_PENALTY * len(reading.red_flags), RED_FLAG_CAP)
+        score = min(score, caps.get(criterion.name, 5.0), cap_all)
         if spans:
             score -= INJECTION_PENALTY
         # Evidence is re-located in the original answer: rules ran on a tidied copy.
@@ -289,13 +403,19 @@ def score_answer(
     return AnswerScore(
         overall=overall,
         criteria=tuple(criteria),
-        strengths=tuple(_strengths(question, scored, sig)),
-        improvements=tuple(_improvements(question, scored, sig, delivery, bool(spans))),
-        outline=_outline(question, scored),
+        strengths=tuple(_strengths(question, scored, sig, reading)),
+        improvements=tuple(
+            _improvements(question, scored, sig, delivery, bool(spans), reading, cap_notes)
+        ),
+        outline=_outline(question, scored, reading),
         confidence=_confidence(criteria, n_words, bool(spans)),
         delivery=delivery,
         llm_note=llm_note,
         injection=injected,
+        key_points=reading.points,
+        red_flags=reading.red_flags,
+        caps=tuple(cap_notes),
+        semantic_note=reading.note,
     )
 
 
@@ -334,21 +454,60 @@ def _quote(sentence: str, limit: int = 80) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
 
 
-def _strengths(question: Question, answer: str, sig: _Signals) -> list[str]:
+def _short(point: str, limit: int = 70) -> str:
+    """The first clause of a key point, for a one-line label."""
+    head = point.split(";")[0].split(", ")[0].rstrip(".")
+    return _quote(head, limit)
+
+
+def _shows_number(sentence: str) -> bool:
+    return bool(_NUMBER.search(sentence))
+
+
+def _strengths(question: Question, answer: str, sig: _Signals, reading: Reading) -> list[str]:
+    if reading.trap("circular") or (reading.relevance and reading.relevance.off_question):
+        return []  # nothing in it speaks to this question
     out = []
+    flagged = {h.sentence for h in reading.red_flags}
     if question.type == "behavioral":
         for part, s in sig.star.items():
-            if s.score >= 3.5 and s.evidence:
+            if s.score < 3.5 or not s.evidence:
+                continue
+            if part == "result":
+                # An outcome is shown by a measured change, not by a sentence that names a goal.
+                shown = [e for e in s.evidence if _shows_number(e)]
+                if shown:
+                    out.append(f'States the outcome in numbers: "{_quote(shown[0])}"')
+            elif not (part == "action" and reading.trap("we_without_i")):
                 out.append(f'{_STAR_PRAISE[part]}: "{_quote(s.evidence[0])}"')
     else:
-        covered = [p for p in key_point_coverage(question, answer) if p.covered]
-        if covered:
-            out.append(f"Covers {len(covered)} of {len(question.key_points)} key points")
+        for p in reading.points:
+            if p.status == "covered" and p.sentences and p.sentences[0] not in flagged:
+                out.append(f'Covers {_short(p.point, 60)}: "{_quote(p.sentences[0])}"')
+            if len(out) == 2:
+                break
     if sig.specificity.score >= 3.5 and sig.specificity.evidence:
-        out.append(f'Specific and concrete: "{_quote(sig.specificity.evidence[0])}"')
-    if sig.reasoning.score >= 3.5 and sig.reasoning.evidence:
+        shown = [e for e in sig.specificity.evidence if _shows_number(e)]
+        if shown and shown[0] not in flagged:
+            out.append(f'Specific and concrete: "{_quote(shown[0])}"')
+    reasons = sig.reasoning.evidence
+    if sig.reasoning.score >= 3.5 and reasons and reasons[0] not in flagged:
         out.append(f'Explains the reasoning: "{_quote(sig.reasoning.evidence[0])}"')
-    return out[:4]
+    return list(dict.fromkeys(out))[:4]
+
+
+_CAP_ADVICE = {
+    "the answer restates the question without answering it": "Answer the question rather than "
+    "restating it: {question}",
+    "says what you would do, not what you did: no past example": "Give one real example from "
+    "your past: what happened and what you did, not what you would do",
+    'tells the story as "we" without your own part': 'Say which part was yours: "I ..." for '
+    "what you did yourself, beside what the team did",
+    "gives no past example": "Tell one real time it happened: where you were, what you did and "
+    "how it turned out",
+    "lists terms without explaining any of them": "Pick two of the terms you listed and explain "
+    "how they work and when they apply",
+}
 
 
 def _improvements(
@@ -357,29 +516,40 @@ def _improvements(
     sig: _Signals,
     delivery: Delivery | None,
     injected: bool,
+    reading: Reading,
+    cap_notes: Sequence[str],
 ) -> list[str]:
     out = []
     if injected:
         out.append("Leave out text addressed to the grader: it was ignored and lowered the score")
-    if question.type == "behavioral":
+    off = reading.relevance is not None and reading.relevance.off_question
+    if off or (reading.relevance is None and sig.relevance.score < 2.0):
+        out.append(f"Answer the question asked: {question.text}")
+    for note in cap_notes:
+        if note in _CAP_ADVICE:
+            out.append(_CAP_ADVICE[note].format(question=question.text))
+    for hit in reading.red_flags:
+        out.append(f'Correct "{_quote(hit.sentence)}": {hit.flag.why}')
+    if question.type == "behavioral" and not off:
         for part, s in sig.star.items():
             if s.score < 3:
-                out.append(_STAR_ADVICE[part])
+                if not (part == "action" and reading.trap("we_without_i")):
+                    out.append(_STAR_ADVICE[part])
             elif part == "result" and s.note == "not quantified":
                 out.append("Say what the result was in numbers (time saved, %, users, money)")
-    for point in key_point_coverage(question, answer):
-        if not point.covered and question.type == "technical":
-            phrase = topic_phrase(point.point) or point.point
-            out.append(f"Mention {phrase}: {point.point}")
+    if question.type == "technical" and not off:
+        for p in reading.points:
+            if p.status == "missing":
+                out.append(f"Cover: {p.point}")
+            elif p.status == "partly":
+                out.append(f"Say more about: {p.point}")
     if sig.reasoning.score < 3:
         out.append("Explain why: give a reason, a trade-off or an alternative you considered")
     note = sig.length.note
-    if note.startswith("too short"):
+    if note.startswith("too short") and sig.length.score < 2.0:
         out.append("Give more detail: aim for one to two minutes")
     elif note.startswith("rambling"):
         out.append("Tighten the answer: keep to the one example and the points asked for")
-    if sig.relevance.score < 2.0:
-        out.append(f"Answer the question asked: {question.text}")
     if delivery is not None and delivery.duration_s > 0:
         if delivery.hesitations_per_minute + delivery.discourse_fillers_per_minute > 6:
             out.append("Use fewer fillers ('um', 'like', 'you know'): pause silently instead")
@@ -392,18 +562,41 @@ def _improvements(
     return out
 
 
-def _outline(question: Question, answer: str) -> str:
-    topic = question.competency.replace("_", " ")
+def _outline(question: Question, answer: str, reading: Reading) -> str:
+    """A stronger version of this answer: the candidate's own sentences that work, kept in
+    order, with what is missing added in the bank's words."""
+    off = reading.relevance is not None and reading.relevance.off_question
+    if off or reading.trap("circular"):
+        todo = "; ".join(p.point.rstrip(".") for p in reading.points[:3]) or question.text
+        return f"Start again from the question ({question.text}) and cover: {todo}."
+    flagged = {h.sentence for h in reading.red_flags}
+    keep: list[str] = []
+    add: list[str] = []
     if question.type == "behavioral":
-        return (
-            f"Situation: one real example that shows your {topic}: where, when, who was "
-            "involved and what was at stake. Task: what you personally owned. Action: two or "
-            "three steps you took, in order, and why you chose them over the alternatives. "
-            "Result: the outcome in numbers and what it meant for the team or users. "
-            f"Reflection: what you learned about {topic} and what you do differently now."
-        )
-    missing = [p.point for p in key_point_coverage(question, answer) if not p.covered]
-    points = missing or list(question.key_points)
-    steps = " ".join(f"({i}) {p.rstrip('.')}." for i, p in enumerate(points, 1))
-    lead = "Cover what is missing: " if missing else "Keep the key points in order: "
-    return f"{lead}{steps} Then give one concrete example and the main trade-off."
+        parts = star(answer)
+        for part in ("situation", "action", "result", "reflection"):
+            mine = [e for e in parts[part].evidence if e not in keep]
+            if mine and not reading.trap("hypothetical"):
+                keep.append(mine[0])
+            else:
+                add.append(_STAR_ADVICE[part].split(":")[0].lower())
+        add += [p.point.rstrip(".").lower() for p in reading.points if p.status == "missing"][:2]
+    else:
+        for p in reading.points:
+            usable = p.status != "missing" and p.sentences and p.sentences[0] not in flagged
+            if usable and p.sentences[0] not in keep:
+                keep.append(p.sentences[0])
+            if p.status != "covered":
+                add.append(p.point.rstrip("."))
+    sentences = [answer[s:e] for s, e in sentence_spans(answer)]
+    keep.sort(key=lambda k: sentences.index(k) if k in sentences else len(sentences))
+    pieces = []
+    if keep:
+        pieces.append("Keep: " + " ".join(f'"{_quote(k, 120)}"' for k in keep))
+    for hit in reading.red_flags:
+        pieces.append(f'Replace "{_quote(hit.sentence, 100)}": {hit.flag.why}')
+    if add:
+        pieces.append("Add: " + "; ".join(add) + ".")
+    if not pieces:
+        return "Keep the answer as it is, in the same order."
+    return " ".join(pieces)

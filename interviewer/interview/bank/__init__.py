@@ -42,6 +42,7 @@ from interviewer.interview.bank.schema import (
     Level,
     Question,
     QuestionType,
+    RedFlag,
     Rubric,
     Source,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "Level",
     "Question",
     "QuestionType",
+    "RedFlag",
     "Rubric",
     "Source",
     "add_question",

@@ -39,6 +39,7 @@ __all__ = [
     "CompanyProfile",
     "Criterion",
     "Question",
+    "RedFlag",
     "Rubric",
     "Source",
     "display_path",
@@ -138,6 +139,14 @@ class Rubric(_Model):
         return criteria
 
 
+class RedFlag(_Model):
+    """A common wrong claim for a technical question: an answer that states it loses
+    correctness, and the report quotes the sentence with ``why``."""
+
+    claim: Text
+    why: Text
+
+
 class Question(_Model):
     """One interview question with its probes, rubric and expected points."""
 
@@ -152,6 +161,7 @@ class Question(_Model):
     follow_ups: list[Text] = Field(min_length=2)
     rubric: Rubric
     key_points: list[Text] = Field(default_factory=list, validate_default=True)
+    red_flags: list[RedFlag] = Field(default_factory=list)
     evaluation_notes: Text | None = None
 
     @field_validator("roles", "levels", "companies")
