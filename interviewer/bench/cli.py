@@ -80,7 +80,8 @@ def bench(
     only: Annotated[
         str | None,
         typer.Option(
-            "--only", help="Sections, comma-separated: vad,stt,llm,tts,wer,e2e,concurrency."
+            "--only",
+            help="Sections, comma-separated: vad,stt,llm,tts,followups,wer,e2e,concurrency.",
         ),
     ] = None,
     device: Annotated[

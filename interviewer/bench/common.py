@@ -16,7 +16,7 @@ from interviewer.config import REPO_ROOT, Settings
 from interviewer.errors import ConfigError
 
 #: Every section, in the order a full run executes them (cheap, offline ones first).
-SECTIONS = ("vad", "stt", "llm", "tts", "wer", "e2e", "concurrency")
+SECTIONS = ("vad", "stt", "llm", "tts", "followups", "wer", "e2e", "concurrency")
 ENGINE_SECTIONS = ("vad", "stt", "llm", "tts")
 
 #: The recordings with reference transcripts beside the checkout (as the tests find them).

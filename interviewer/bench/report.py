@@ -52,6 +52,10 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
         for what in ("voice_to_voice_ms", "response_ms"):
             for q in ("p50", "p95", "max"):
                 put(f"pipeline.{run['mode']}.{what.removesuffix('_ms')}_{q}_ms", run[what][q])
+    if results.get("followups"):
+        from interviewer.bench.followups import headline_figures
+
+        m.update(headline_figures(results["followups"]))
     conc = results.get("concurrency") or {}
     for level in conc.get("levels", []):
         n = level["interviews"]
@@ -189,6 +193,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
                     f"endpoint, {after[0]} (mean {after[1]:.0f} ms, {after[2]:.0%})."
                 )
         lines += ["", "![per-stage breakdown](e2e_stages.png)", ""]
+    if results.get("followups"):
+        from interviewer.bench.followups import summary_lines
+
+        lines += summary_lines(results["followups"])
     wer = results.get("wer") or {}
     if wer.get("skipped"):
         lines += ["## WER", "", f"Skipped: {wer['skipped']}", ""]

@@ -73,6 +73,17 @@ def run_bench(
             results["llm"] = engine_bench.bench_llm(eng, cfg, progress)
         elif section == "tts":
             results["tts"] = engine_bench.bench_tts(eng, cfg, progress)
+        elif section == "followups":
+            from interviewer.bench.followups import bench_followups
+            from interviewer.registry import resolve
+
+            llm_ref = resolve("llm", settings)
+            results["followups"] = bench_followups(
+                eng.llm,
+                progress,
+                instruction_tuned=llm_ref.source != "embedded",
+                llm_id=f"llm ({llm_ref.source})",
+            )
         elif section == "wer":
             other = _load_other_stt(settings) if factories is None else None
             results["wer"] = bench_wer(eng, cfg, progress, load_stt=other)
