@@ -126,7 +126,11 @@ def test_bench_section_with_rules_and_a_model(bank: Bank) -> None:
     rules, fake = section["policies"]["rules"], section["policies"]["fake"]
     assert rules["n"] == fake["n"] >= 20
     assert rules["invents"] == 0.0 and rules["model_used"] == 0.0
-    assert 0.0 <= fake["invents"] <= 1.0 and len(fake["rows"]) == fake["n"]
+    # the model's invented proposal never reaches the candidate
+    assert fake["invents"] == 0.0
+    assert all(row["follow_up"] != invented["follow_up"] for row in fake["rows"])
+    # rules alone: every follow-up grounded, nearly all quote the candidate
+    assert rules["grounded"] == 1.0 and rules["quotes_answer"] >= 0.8
     figures = headline_figures(section)
     assert figures["followups.rules.invents"] == 0.0
     assert any("| rules |" in line for line in summary_lines(section))

@@ -173,6 +173,8 @@ class Question(_Model):
     follow_ups: list[Text] = Field(min_length=2)
     rubric: Rubric
     key_points: list[Text] = Field(default_factory=list, validate_default=True)
+    #: a short, hand-written noun phrase per key point ("effect size"), for follow-ups to name
+    topics: list[Text] = Field(default_factory=list)
     evaluation_notes: Text | None = None
 
     @field_validator("roles", "levels", "companies")
@@ -200,6 +202,14 @@ class Question(_Model):
         if info.data.get("type") == "technical" and not key_points:
             raise ValueError("technical questions need at least one key point")
         return key_points
+
+    @field_validator("topics")
+    @classmethod
+    def _one_topic_per_key_point(cls, topics: list[str], info: ValidationInfo) -> list[str]:
+        points = info.data.get("key_points") or []
+        if topics and len(topics) != len(points):
+            raise ValueError(f"needs one topic per key point ({len(points)}), got {len(topics)}")
+        return topics
 
 
 class CompanyFact(_Model):
@@ -740,7 +750,7 @@ def import_bank_file(src: Path, dest_dir: Path, existing: Sequence[Path] | None 
 
 def _question_yaml(question: Question, indent: int) -> str:
     item = question.model_dump(mode="python", exclude_none=True)
-    for key in ("companies", "key_points"):
+    for key in ("companies", "key_points", "topics"):
         if not item.get(key):
             item.pop(key, None)
     block = yaml.safe_dump(

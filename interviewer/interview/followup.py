@@ -1,18 +1,22 @@
-"""Follow-up questions: the model proposes, a validator checks, rules fill in.
+"""Follow-up questions: rules choose what to probe, the model phrases it, a validator checks.
+
+Rules (:mod:`interviewer.interview.probes`) decide what is worth asking about: a missing STAR
+part, an uncovered key point (named by the bank's ``topics``), a vague claim, an unexplained
+number or decision, a red flag. The model is told that focus and proposes a follow-up.
 
 The default model is a 270M base model. It is quick enough to propose a follow-up while the
 candidate waits, but it often copies one of its few-shot examples, repeats the question, echoes
-the answer or drifts off topic. Nothing it writes is spoken unchecked: :func:`validate_follow_up`
-accepts only a single, short, on-topic question that copies nothing, and when the model fails
-(or there is none) a rule-based probe asks for what the answer is missing: a STAR part for
-behavioural questions, an uncovered key point for technical ones.
+the answer, drifts off topic or brings in a customer nobody mentioned. Nothing it writes is
+spoken unchecked: :func:`validate_follow_up` accepts only a short, on-topic question that copies
+nothing, invents no person, product, number or event, and may lead with one sentence quoting
+the candidate ("You said ..."); the policy also wants it grounded in the answer. When the model
+fails (or there is none), the probe's template asks the same thing in the candidate's words.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -86,7 +90,7 @@ _PROBE_WORDS: frozenset[str] = _wordset(
     step steps success succeed surprise surprised take talk task team tell thing things think
     time today trade-off trade-offs turn turned walk way well went work worked worry wrong
     project projects sure track manager colleague colleagues stakeholder stakeholders deadline
-    deadlines priority priorities
+    deadlines priority priorities own away weigh connect rather
     """
 )
 
@@ -156,6 +160,8 @@ _SINGLE_OPENERS = _wordset(
 _TWO_WORD_OPENERS = frozenset(
     {"you mentioned", "you said", "looking back", "thinking back", "going back", "in hindsight"}
 )
+_QUOTE_VERB = re.compile(r"^you (?:said|mentioned|talked about)\b", re.IGNORECASE)
+_QUOTE_LEAD = re.compile(r"you (?:said|mentioned|talked about)\b[^?]*\.$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(
     r"[\[\]{}<>|\\]|_{2,}|\.\.\.|\b(?:xxx+|tbd|todo|lorem|placeholder|n/a)\b", re.IGNORECASE
 )
@@ -164,7 +170,7 @@ _AI_TALK = re.compile(
     r"|i cannot help|i can't help|openai|chatgpt)\b",
     re.IGNORECASE,
 )
-_PROMPT_LEAK = re.compile(r"\b(?:question|answer|follow[- ]?up|json)\s*:", re.IGNORECASE)
+_PROMPT_LEAK = re.compile(r"\b(?:question|answer|follow[- ]?up|json|ask about)\s*:", re.IGNORECASE)
 
 
 def _is_copy(a: str, b: str) -> bool:
@@ -197,7 +203,7 @@ def _near_copy(text: str, others: Iterable[str]) -> bool:
 
 def _topic_words(question: Question | str, answer: str) -> set[str]:
     if isinstance(question, Question):
-        parts = [question.text, *question.key_points, *question.follow_ups]
+        parts = [question.text, *question.key_points, *question.topics, *question.follow_ups]
     else:
         parts = [question]
     return content_words(" ".join([*parts, answer]))
@@ -239,27 +245,46 @@ def validate_follow_up(
         return "not a question (does not end with '?')"
     if clean.count("?") > 1:
         return "asks more than one question"
-    if len(split_sentences(clean)) > 1:
+    # "You said you cut the scope. Why that?" : one statement that quotes the answer may lead.
+    sentences = split_sentences(clean)
+    quoted = len(sentences) == 2 and _QUOTE_LEAD.match(sentences[0]) is not None
+    if len(sentences) > 1 and not quoted:
         return "more than one sentence"
+    asking = sentences[-1] if quoted else clean
+    tokens = words(asking)
     first_two = " ".join(tokens[:2])
-    opener = tokens[0].split("'")[0]  # "what's", "how'd", "can't"
+    opener = tokens[0].split("'")[0] if tokens else ""  # "what's", "how'd", "can't"
     if opener not in _SINGLE_OPENERS and first_two not in _TWO_WORD_OPENERS:
-        return f"does not start like a question ({tokens[0]!r})"
-    if any(tokens[i] == tokens[i + 1] == tokens[i + 2] for i in range(len(tokens) - 2)):
+        return f"does not start like a question ({opener!r})"
+    every = words(clean)
+    if any(every[i] == every[i + 1] == every[i + 2] for i in range(len(every) - 2)):
         return "repeats a word"
-    if len(set(tokens)) < len(tokens) / 2:
+    if len(set(every)) < len(every) / 2:
         return "repeats itself"
-    if _near_copy(clean, example_texts() if examples is None else examples):
+    if _near_copy(asking, example_texts() if examples is None else examples):
         return "copies a few-shot example"
     question_text = question.text if isinstance(question, Question) else question
-    if _near_copy(clean, [question_text]):
+    if _near_copy(asking, [question_text]):
         return "copies the question"
-    if _near_copy(clean, asked):
+    if _near_copy(clean, asked) or _near_copy(asking, asked):
         return "repeats an earlier question"
     answer_norm = " ".join(words(answer))
-    if _near_copy(clean, [answer]) or (answer_norm and " ".join(tokens) in answer_norm):
+    if _near_copy(asking, [answer]) or (answer_norm and " ".join(tokens) in answer_norm):
         return "copies the candidate's answer"
-    specific = content_words(clean) - _PROBE_STEMS
+    # Imported here: grounding builds on this module's word handling.
+    from interviewer.interview.grounding import invented_entities, question_sources
+
+    invented = invented_entities(clean, [*question_sources(question), answer])
+    if invented:
+        return (
+            f"brings in {', '.join(invented)}, which neither the question nor the answer mentions"
+        )
+    if quoted:
+        # The quote must be the candidate's: most of its words come from the answer.
+        lead = content_words(_QUOTE_VERB.sub("", sentences[0])) - _PROBE_STEMS
+        if lead and len(lead & content_words(answer)) < 0.6 * len(lead):
+            return "misquotes the candidate (the 'You said' part is not in the answer)"
+    specific = content_words(asking) - _PROBE_STEMS
     if specific and not specific & _topic_words(question, answer):
         return "off topic (no content word in common with the question or the answer)"
     return None
@@ -501,17 +526,6 @@ class FollowUp:
     model_text: str | None = None
 
 
-_STAR_PROBES: dict[str, str] = {
-    "situation": "Could you set the scene a little: where was this, and what was your role?",
-    "action": "What did you personally do, step by step?",
-    "result": "How did it turn out, and can you put a number on the result?",
-    "reflection": "Looking back, what did you learn, and what would you do differently?",
-}
-_KEY_POINT_TEMPLATES = (
-    "Could you also talk about {phrase}?",
-    "What would you say about {phrase} here?",
-    "Where {verb} {phrase} come in?",
-)
 _GENERIC_PROBES = (
     "How would you measure whether it worked?",
     "Could you give me a concrete example of that?",
@@ -542,20 +556,38 @@ class FollowUpPolicy:
         self._examples = example_texts()
 
     def propose(self, question: Question, answer_text: str, asked: Sequence[str] = ()) -> FollowUp:
-        """A follow-up on ``answer_text`` that repeats none of ``asked`` (earlier follow-ups)."""
+        """A follow-up on ``answer_text`` that repeats none of ``asked`` (earlier follow-ups).
+
+        The rules choose what to probe; the model phrases it, and its text is used only if it
+        passes validation and is grounded in the answer. Otherwise a template that quotes the
+        answer asks the same thing.
+        """
+        # Imported here: probes and grounding build on this module's word handling.
+        from interviewer.interview.grounding import judge_follow_up
+        from interviewer.interview.probes import plan_probes
+
+        probes = plan_probes(question, answer_text)
+        focus = probes[0].focus if probes else None
         why_not_model = "no model"
         model_text: str | None = None
         if self._llm is not None:
             try:
-                model_text = self._ask_model(question, answer_text)
+                model_text = self._ask_model(question, answer_text, focus)
             except ModelError as exc:
                 why_not_model = f"model failed ({exc})"
             else:
                 problem = self.validate(model_text, question, answer_text, asked)
+                if (
+                    problem is None
+                    and not judge_follow_up(model_text, question, answer_text).grounded
+                ):
+                    problem = "not grounded (names nothing the candidate said, no missing part)"
                 if problem is None:
-                    return FollowUp(model_text, "llm", "model proposal passed validation")
+                    about = f" (asked about: {focus})" if focus else ""
+                    return FollowUp(model_text, "llm", f"model proposal passed validation{about}")
                 why_not_model = f"model proposal rejected: {problem}"
-        text, reason = self._rule(question, answer_text, asked)
+        candidates = [(p.text, p.reason) for p in probes]
+        text, reason = self._rule(question, answer_text, asked, candidates)
         return FollowUp(text, "rule", f"{why_not_model}; {reason}", model_text)
 
     def validate(
@@ -566,11 +598,11 @@ class FollowUpPolicy:
             text, question=question, answer=answer_text, examples=self._examples, asked=asked
         )
 
-    def _ask_model(self, question: Question, answer_text: str) -> str:
+    def _ask_model(self, question: Question, answer_text: str, focus: str | None = None) -> str:
         prompt = (
-            follow_up_messages(question.text, answer_text)
+            follow_up_messages(question.text, answer_text, focus)
             if self._instruction_tuned
-            else follow_up_prompt(question.text, answer_text)
+            else follow_up_prompt(question.text, answer_text, focus)
         )
         assert self._llm is not None
         value = self._llm.complete_json(
@@ -585,41 +617,26 @@ class FollowUpPolicy:
             raise ModelError("follow_up is not a string")
         return _ascii(text).strip(" \"'")
 
-    def _rule(self, question: Question, answer: str, asked: Sequence[str]) -> tuple[str, str]:
-        """The first rule-based probe that passes validation, with the reason it was chosen."""
-        candidates = list(self._rule_candidates(question, answer))
+    def _rule(
+        self,
+        question: Question,
+        answer: str,
+        asked: Sequence[str],
+        probes: Sequence[tuple[str, str]],
+    ) -> tuple[str, str]:
+        """The first rule-based follow-up that passes validation, with the reason it was chosen.
+
+        First the planned probes (templates quoting the answer), then the bank's own follow-ups,
+        then generic probes.
+        """
+        candidates = [
+            *probes,
+            *((_ascii(t), "rule: next follow-up from the bank") for t in question.follow_ups),
+            *((t, "rule: generic probe") for t in _GENERIC_PROBES[:-1]),
+        ]
         for text, reason in candidates:
             if self.validate(text, question, answer, asked) is None:
                 return text, reason
         # Everything was asked already (or the bank's wording fails the checks): a neutral
         # closing probe, which always fits.
         return _GENERIC_PROBES[-1], "nothing left to probe"
-
-    def _rule_candidates(self, question: Question, answer: str) -> Iterable[tuple[str, str]]:
-        if question.type == "behavioral":
-            for part in missing_star_parts(answer):
-                yield _STAR_PROBES[part], f"rule: answer lacks the STAR {part}"
-        else:
-            covered = covered_key_points(question, answer)
-            for index, (point, ok) in enumerate(zip(question.key_points, covered, strict=True)):
-                if ok:
-                    continue
-                phrase = topic_phrase(point)
-                # Probe a concept the candidate did not name and the question did not give.
-                if phrase is None or content_words(phrase) <= content_words(
-                    f"{answer} {question.text}"
-                ):
-                    continue
-                yield _key_point_probe(question.id, phrase), f"rule: key point {index + 1} missing"
-        for text in question.follow_ups:
-            yield _ascii(text), "rule: next follow-up from the bank"
-        for text in _GENERIC_PROBES[:-1]:
-            yield text, "rule: generic probe"
-
-
-def _key_point_probe(question_id: str, phrase: str) -> str:
-    # Stable variety: the template depends on the question and phrase, not on a global counter,
-    # so the same interview replays with the same words.
-    index = zlib.crc32(f"{question_id}:{phrase}".encode()) % len(_KEY_POINT_TEMPLATES)
-    verb = "do" if _is_plural(phrase.split()[-1]) else "does"
-    return _KEY_POINT_TEMPLATES[index].format(phrase=phrase, verb=verb)

@@ -72,7 +72,7 @@ _NUMBER_WORDS = _wordset(
     """
 )
 # "one" and "two" are left out: "when two keys collide" names no fact the candidate gave.
-_RAW_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_RAW_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[A-Za-z0-9]+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)([A-Za-z]+)")
 
 
@@ -86,7 +86,7 @@ def entity_mentions(text: str) -> set[str]:
     openers = {m.group(1) for m in _SENTENCE_START.finditer(text)}
     for token in _RAW_TOKEN.findall(text):
         low = token.lower()
-        number = token.isdigit() or low in _NUMBER_WORDS
+        number = token[0].isdigit() or low in _NUMBER_WORDS
         name = token[0].isupper() and token != "I" and token not in openers
         if number or name or _stem(low) in _ENTITY_STEMS or low in ENTITY_NOUNS:
             found.add(low)
