@@ -30,6 +30,7 @@ from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
+from interviewer.text import join_pieces
 from interviewer.types import LATENCY_FIELDS, AudioArray, Word
 
 
@@ -463,7 +464,7 @@ class InterviewRunner:
 
     def _speak_sequential(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
         """Baseline: the whole reply text, then all of its audio, then play."""
-        text = "".join(reply.pieces)
+        text = join_pieces(reply.pieces)
         marks["llm_first_token"] = self.clock()
         sentences = list(chunk_sentences([text]))
         marks["first_sentence"] = self.clock()
