@@ -77,12 +77,11 @@ def run_bench(
             from interviewer.bench.followups import bench_followups
             from interviewer.registry import resolve
 
-            llm_ref = resolve("llm", settings)
+            llm = eng.llm
+            # tests pass fakes: no model files to ask whether it is instruction-tuned
+            tuned = factories is None and resolve("llm", settings).source != "embedded"
             results["followups"] = bench_followups(
-                eng.llm,
-                progress,
-                instruction_tuned=llm_ref.source != "embedded",
-                llm_id=f"llm ({llm_ref.source})",
+                llm, progress, instruction_tuned=tuned, llm_id=getattr(llm, "model_id", "llm")
             )
         elif section == "wer":
             other = _load_other_stt(settings) if factories is None else None

@@ -605,7 +605,13 @@ class InterviewMachine:
             self._asking = follow_up.text
             self._last_said = f"{ack} {follow_up.text}"
             self._log("follow_up", question_id, self._last_said)
-            meta.update(source=follow_up.source, reason=follow_up.reason)
+            # "asks": the substance after the acknowledgement, whose start the pipeline times
+            meta.update(
+                source=follow_up.source,
+                reason=follow_up.reason,
+                asks=follow_up.text,
+                asks_kind="follow_up",
+            )
             yield follow_up.text
 
         return Reply(
@@ -688,7 +694,12 @@ class InterviewMachine:
             else:
                 transition = "" if moving_on else self._transition()
             intro = f"{lead} {transition}".strip()
-            return self._say("question", [intro, question.text], prompt=question.text)
+            return self._say(
+                "question",
+                [intro, question.text],
+                prompt=question.text,
+                meta={"asks": question.text, "asks_kind": "question"},
+            )
         return self._to_candidate_questions(lead)
 
     def _to_candidate_questions(self, lead: str) -> Reply:
