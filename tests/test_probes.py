@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from interviewer.interview.bank import Bank, load_bank
-from interviewer.interview.followup import FollowUpPolicy, validate_follow_up
+from interviewer.interview.followup import FollowUp, FollowUpPolicy, validate_follow_up
 from interviewer.interview.probes import answer_clauses, plan_probes, second_person
 
 COST_ANSWER = (
@@ -105,3 +107,68 @@ def test_policy_uses_the_template_when_the_model_invents(bank: Bank) -> None:
     prompt = llm.prompts[-1]
     assert isinstance(prompt, str)
     assert "Ask about: how you measured that you saved about thirty percent" in prompt
+
+
+class _SlowLLM:
+    """A fake model whose JSON answer takes ``delay`` seconds."""
+
+    def __init__(self, reply: str, delay: float) -> None:
+        from interviewer.engines.fakes import FakeLLM
+
+        self._fake = FakeLLM(json_replies=[{"follow_up": reply}])
+        self.delay = delay
+        self.model_id = "slow-fake"
+
+    def complete_json(self, prompt, schema, **kw):  # type: ignore[no-untyped-def]
+        import time
+
+        time.sleep(self.delay)
+        return self._fake.complete_json(prompt, schema, **kw)
+
+
+GOOD = "You said you moved cold data to cheaper storage. How did you decide what counted as cold?"
+
+
+def _compose(
+    bank: Bank, llm: Any, wait_s: float, bridge_wait_s: float
+) -> tuple[list[str], list[FollowUp]]:
+    q = bank.get("beh.ownership.end_to_end")
+    policy = FollowUpPolicy(llm, wait_s=wait_s, bridge_wait_s=bridge_wait_s)
+    done: list[FollowUp] = []
+    pieces = list(policy.compose(q, COST_ANSWER, [], done.append))
+    return pieces, done
+
+
+def test_compose_speaks_a_ready_model_follow_up_whole(bank: Bank) -> None:
+    pieces, done = _compose(bank, _SlowLLM(GOOD, 0.0), wait_s=2.0, bridge_wait_s=2.0)
+    assert pieces == [GOOD]
+    assert done[0].source == "llm" and done[0].text == GOOD
+
+
+def test_compose_bridges_a_slow_model_with_the_candidates_words(bank: Bank) -> None:
+    pieces, done = _compose(bank, _SlowLLM(GOOD, 0.4), wait_s=0.05, bridge_wait_s=3.0)
+    # the quote comes first, at once; the model's question follows it
+    assert pieces[0] == "You said you saved about thirty percent in three months."
+    assert pieces[1] == "How did you decide what counted as cold?"
+    assert done[0].source == "llm" and "after the quote" in done[0].reason
+    assert done[0].text == " ".join(pieces)
+
+
+def test_compose_falls_back_to_the_template_when_the_model_is_too_slow(bank: Bank) -> None:
+    pieces, done = _compose(bank, _SlowLLM(GOOD, 1.0), wait_s=0.05, bridge_wait_s=0.05)
+    assert pieces == [
+        "You said you saved about thirty percent in three months.",
+        "How did you measure that?",
+    ]
+    assert done[0].source == "rule" and "model not ready" in done[0].reason
+    assert done[0].text == " ".join(pieces)
+
+
+def test_compose_without_a_quote_waits_once_then_asks(bank: Bank) -> None:
+    q = bank.get("swe.ds.hash_map")
+    answer = "Hashing."  # nothing to quote
+    slow: Any = _SlowLLM(GOOD, 1.0)
+    policy = FollowUpPolicy(slow, wait_s=0.05)
+    done: list[FollowUp] = []
+    pieces = list(policy.compose(q, answer, [], done.append))
+    assert len(pieces) == 1 and done[0].source == "rule" and pieces[0] == done[0].text

@@ -16,8 +16,10 @@ fails (or there is none), the probe's template asks the same thing in the candid
 from __future__ import annotations
 
 import difflib
+import queue
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,6 +38,7 @@ __all__ = [
     "MAX_WORDS",
     "MIN_WORDS",
     "FollowUp",
+    "FollowUpPlan",
     "FollowUpPolicy",
     "content_words",
     "covered_key_points",
@@ -526,6 +529,12 @@ class FollowUp:
     model_text: str | None = None
 
 
+#: How long the candidate may wait for the model's follow-up, from the acknowledgement on, before
+#: the rules' quote of their answer bridges the gap (about an acknowledgement's length) ...
+WAIT_S = 0.8
+#: ... and how much longer the model then has, while the quote plays, to supply the question.
+BRIDGE_WAIT_S = 1.4
+
 _GENERIC_PROBES = (
     "How would you measure whether it worked?",
     "Could you give me a concrete example of that?",
@@ -534,11 +543,39 @@ _GENERIC_PROBES = (
 )
 
 
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """What the rules chose: a ready follow-up, why, and the focus to give the model."""
+
+    text: str
+    reason: str
+    focus: str | None
+
+    @property
+    def lead(self) -> str | None:
+        """The "You said ..." sentence that opens :attr:`text`, if any (a bridge to speak)."""
+        sentences = split_sentences(self.text)
+        return sentences[0] if len(sentences) == 2 and _QUOTE_LEAD.match(sentences[0]) else None
+
+    @property
+    def question(self) -> str:
+        """:attr:`text` without its lead."""
+        lead = self.lead
+        return self.text[len(lead) :].strip() if lead else self.text
+
+
+def _asking_part(text: str) -> str:
+    sentences = split_sentences(_ascii(text))
+    return sentences[-1] if sentences else text
+
+
 class FollowUpPolicy:
     """Proposes one follow-up on an answer: the model's if it passes validation, else a rule's.
 
     ``llm`` may be None (rules only). ``instruction_tuned`` picks chat messages over a raw
-    few-shot completion prompt. ``seed`` fixes the model's sampling.
+    few-shot completion prompt. ``seed`` fixes the model's sampling. ``wait_s`` and
+    ``bridge_wait_s`` bound how long :meth:`compose` waits for the model while the candidate
+    listens (None: as long as it takes, as in text mode and the quality benchmark).
     """
 
     def __init__(
@@ -548,47 +585,118 @@ class FollowUpPolicy:
         instruction_tuned: bool = False,
         max_tokens: int = 72,
         seed: int = 0,
+        wait_s: float | None = WAIT_S,
+        bridge_wait_s: float = BRIDGE_WAIT_S,
     ) -> None:
         self._llm = llm
         self._instruction_tuned = instruction_tuned
         self._max_tokens = max_tokens
         self._seed = seed
         self._examples = example_texts()
+        self.wait_s = wait_s
+        self.bridge_wait_s = bridge_wait_s
+
+    def plan(self, question: Question, answer_text: str, asked: Sequence[str] = ()) -> FollowUpPlan:
+        """The rules' follow-up (a template quoting the answer), ready in milliseconds."""
+        # Imported here: probes builds on this module's word handling.
+        from interviewer.interview.probes import plan_probes
+
+        probes = plan_probes(question, answer_text)
+        text, reason = self._rule(
+            question, answer_text, asked, [(p.text, p.reason) for p in probes]
+        )
+        return FollowUpPlan(text, reason, probes[0].focus if probes else None)
+
+    def model_follow_up(
+        self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None
+    ) -> tuple[str | None, str, str | None]:
+        """(accepted text or None, why, the model's raw text): one model call, checked."""
+        from interviewer.interview.grounding import judge_follow_up
+
+        if self._llm is None:
+            return None, "no model", None
+        try:
+            model_text = self._ask_model(question, answer_text, focus)
+        except ModelError as exc:
+            return None, f"model failed ({exc})", None
+        problem = self.validate(model_text, question, answer_text, asked)
+        if problem is None and not judge_follow_up(model_text, question, answer_text).grounded:
+            problem = "not grounded (names nothing the candidate said, no missing part)"
+        if problem is not None:
+            return None, f"model proposal rejected: {problem}", model_text
+        about = f" (asked about: {focus})" if focus else ""
+        return model_text, f"model proposal passed validation{about}", model_text
 
     def propose(self, question: Question, answer_text: str, asked: Sequence[str] = ()) -> FollowUp:
         """A follow-up on ``answer_text`` that repeats none of ``asked`` (earlier follow-ups).
 
         The rules choose what to probe; the model phrases it, and its text is used only if it
         passes validation and is grounded in the answer. Otherwise a template that quotes the
-        answer asks the same thing.
+        answer asks the same thing. Waits for the model as long as it takes.
         """
-        # Imported here: probes and grounding build on this module's word handling.
-        from interviewer.interview.grounding import judge_follow_up
-        from interviewer.interview.probes import plan_probes
+        plan = self.plan(question, answer_text, asked)
+        text, why, model_text = self.model_follow_up(question, answer_text, asked, plan.focus)
+        if text is not None:
+            return FollowUp(text, "llm", why)
+        return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", model_text)
 
-        probes = plan_probes(question, answer_text)
-        focus = probes[0].focus if probes else None
-        why_not_model = "no model"
-        model_text: str | None = None
-        if self._llm is not None:
+    def compose(
+        self,
+        question: Question,
+        answer_text: str,
+        asked: Sequence[str],
+        on_done: Callable[[FollowUp], None],
+    ) -> Iterator[str]:
+        """The follow-up as pieces to speak, without leaving the candidate in silence.
+
+        The model runs on its own thread while the acknowledgement plays. If it has not
+        answered within ``wait_s``, the rules' quote of the candidate ("You said you cut the
+        scope.") is spoken as a bridge, and the model gets ``bridge_wait_s`` more to supply
+        the question; then the template's question is asked. ``on_done`` receives the whole
+        follow-up as spoken, before its last piece is yielded.
+        """
+        plan = self.plan(question, answer_text, asked)
+        if self._llm is None or self.wait_s is None:
+            follow_up = self.propose(question, answer_text, asked)
+            on_done(follow_up)
+            yield follow_up.text
+            return
+        box: queue.Queue[tuple[str | None, str, str | None]] = queue.Queue(maxsize=1)
+        threading.Thread(
+            target=lambda: box.put(self.model_follow_up(question, answer_text, asked, plan.focus)),
+            name="follow-up",
+            daemon=True,
+        ).start()
+
+        def result(timeout: float) -> tuple[str | None, str, str | None] | None:
             try:
-                model_text = self._ask_model(question, answer_text, focus)
-            except ModelError as exc:
-                why_not_model = f"model failed ({exc})"
-            else:
-                problem = self.validate(model_text, question, answer_text, asked)
-                if (
-                    problem is None
-                    and not judge_follow_up(model_text, question, answer_text).grounded
-                ):
-                    problem = "not grounded (names nothing the candidate said, no missing part)"
-                if problem is None:
-                    about = f" (asked about: {focus})" if focus else ""
-                    return FollowUp(model_text, "llm", f"model proposal passed validation{about}")
-                why_not_model = f"model proposal rejected: {problem}"
-        candidates = [(p.text, p.reason) for p in probes]
-        text, reason = self._rule(question, answer_text, asked, candidates)
-        return FollowUp(text, "rule", f"{why_not_model}; {reason}", model_text)
+                return box.get(timeout=max(0.0, timeout))
+            except queue.Empty:
+                return None
+
+        got = result(self.wait_s)
+        if got is not None and got[0] is not None:
+            on_done(FollowUp(got[0], "llm", got[1]))
+            yield got[0]
+            return
+        lead = plan.lead
+        if lead is None:
+            why = got[1] if got is not None else f"model not ready after {self.wait_s:g} s"
+            on_done(FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2]))
+            yield plan.text
+            return
+        yield lead  # the candidate's own words while the model finishes
+        got = got or result(self.bridge_wait_s)
+        if got is not None and got[0] is not None:
+            asking = _asking_part(got[0])
+            combined = f"{lead} {asking}"
+            if self.validate(combined, question, answer_text, asked) is None:
+                on_done(FollowUp(combined, "llm", f"{got[1]}; after the quote"))
+                yield asking
+                return
+        why = got[1] if got is not None else "model not ready in time"
+        on_done(FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2]))
+        yield plan.question
 
     def validate(
         self, text: str, question: Question, answer_text: str, asked: Sequence[str] = ()

@@ -26,7 +26,7 @@ from typing import Any, Literal, NamedTuple
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyFact, CompanyProfile, Question
 from interviewer.interview.base import Answer, Reply, ReplyKind
-from interviewer.interview.followup import FollowUpPolicy, content_words, words
+from interviewer.interview.followup import FollowUp, FollowUpPolicy, content_words, words
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
 
@@ -598,9 +598,8 @@ class InterviewMachine:
         asked = list(self._follow_ups)
         meta: dict[str, str] = {}
 
-        def pieces() -> Iterator[str]:
-            yield ack
-            follow_up = self._followups.propose(question, answer, asked=asked)
+        def record(follow_up: FollowUp) -> None:
+            # called by the policy before the follow-up's last piece is spoken
             self._follow_ups.append(follow_up.text)
             self._asking = follow_up.text
             self._last_said = f"{ack} {follow_up.text}"
@@ -612,7 +611,11 @@ class InterviewMachine:
                 asks=follow_up.text,
                 asks_kind="follow_up",
             )
-            yield follow_up.text
+
+        def pieces() -> Iterator[str]:
+            yield ack
+            # the follow-up may come in two pieces: a quote of the answer bridges the model's wait
+            yield from self._followups.compose(question, answer, asked, record)
 
         return Reply(
             kind="follow_up",
