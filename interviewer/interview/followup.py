@@ -564,6 +564,10 @@ class FollowUpPlan:
         return self.text[len(lead) :].strip() if lead else self.text
 
 
+#: Where a model call on its own thread leaves its result: (text or None, why, raw text).
+_Box = queue.Queue[tuple[str | None, str, str | None]]
+
+
 def _asking_part(text: str) -> str:
     sentences = split_sentences(_ascii(text))
     return sentences[-1] if sentences else text
@@ -595,6 +599,9 @@ class FollowUpPolicy:
         self._examples = example_texts()
         self.wait_s = wait_s
         self.bridge_wait_s = bridge_wait_s
+        # a model call started early on a speculative answer: (key, its result box)
+        self._prefetched: tuple[tuple[str, str, tuple[str, ...]], _Box] | None = None
+        self._prefetch_lock = threading.Lock()
 
     def plan(self, question: Question, answer_text: str, asked: Sequence[str] = ()) -> FollowUpPlan:
         """The rules' follow-up (a template quoting the answer), ready in milliseconds."""
@@ -640,6 +647,35 @@ class FollowUpPolicy:
             return FollowUp(text, "llm", why)
         return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", model_text)
 
+    def prefetch(self, question: Question, answer_text: str, asked: Sequence[str]) -> None:
+        """Start the model on a speculative answer (the candidate has paused, maybe for good).
+
+        :meth:`compose` uses the result if it is asked about exactly this answer; otherwise it
+        is discarded. Safe to call from another thread than :meth:`compose`'s.
+        """
+        if self._llm is None or self.wait_s is None:
+            return
+        key = (question.id, answer_text, tuple(asked))
+        with self._prefetch_lock:
+            if self._prefetched is not None and self._prefetched[0] == key:
+                return
+        focus = self.plan(question, answer_text, asked).focus
+        box = self._start_model(question, answer_text, asked, focus)
+        with self._prefetch_lock:
+            self._prefetched = (key, box)
+
+    def _start_model(
+        self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None
+    ) -> _Box:
+        box: _Box = queue.Queue(maxsize=1)
+        asked = list(asked)
+        threading.Thread(
+            target=lambda: box.put(self.model_follow_up(question, answer_text, asked, focus)),
+            name="follow-up",
+            daemon=True,
+        ).start()
+        return box
+
     def compose(
         self,
         question: Question,
@@ -661,12 +697,13 @@ class FollowUpPolicy:
             on_done(follow_up)
             yield follow_up.text
             return
-        box: queue.Queue[tuple[str | None, str, str | None]] = queue.Queue(maxsize=1)
-        threading.Thread(
-            target=lambda: box.put(self.model_follow_up(question, answer_text, asked, plan.focus)),
-            name="follow-up",
-            daemon=True,
-        ).start()
+        key = (question.id, answer_text, tuple(asked))
+        with self._prefetch_lock:
+            early, self._prefetched = self._prefetched, None
+        if early is not None and early[0] == key:
+            box = early[1]  # composed while the candidate's pause was still running
+        else:
+            box = self._start_model(question, answer_text, asked, plan.focus)
 
         def result(timeout: float) -> tuple[str | None, str, str | None] | None:
             try:

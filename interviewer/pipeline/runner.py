@@ -217,6 +217,10 @@ class InterviewRunner:
 
     def _on_final(self, final: FinalText) -> None:
         self.endpointer.set_tail_text(final.pause_id, final.text)
+        # The candidate paused: the brain may start its reply while the endpoint silence runs.
+        speculate = getattr(self.brain, "speculate", None)
+        if speculate is not None and self.cfg.streaming and final.text.strip():
+            speculate(final.text)
 
     def _listen(self) -> None:
         cfg = self.cfg.endpoint
