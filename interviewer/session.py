@@ -16,7 +16,7 @@ from typing import Any
 from interviewer.engines.base import LLM
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, load_bank
-from interviewer.interview.followup import FollowUpPolicy
+from interviewer.interview.followup import WAIT_S, FollowUpPolicy
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
@@ -138,7 +138,9 @@ def new_interview(
     bank = bank or load_bank()
     recent = store.recent_question_ids(user_id)
     questions = select_questions(bank, spec, recent_ids=recent)
-    policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
+    # Typed answers: nobody hears a silence, so the model may take the time it needs.
+    wait_s = None if mode == "text" else WAIT_S
+    policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned, wait_s=wait_s)
     company = resolve_company(bank, spec.company)
     machine = InterviewMachine(bank, spec, followups=policy, questions=questions, company=company)
     session_id = store.create_session(

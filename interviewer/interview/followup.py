@@ -35,8 +35,10 @@ from interviewer.interview.prompts import (
 from interviewer.text import split_sentences
 
 __all__ = [
+    "BRIDGE_WAIT_S",
     "MAX_WORDS",
     "MIN_WORDS",
+    "WAIT_S",
     "FollowUp",
     "FollowUpPlan",
     "FollowUpPolicy",
