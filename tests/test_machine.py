@@ -584,7 +584,9 @@ def test_follow_up_composed_during_the_pause_is_used(bank: Bank, three: list[Que
         bank, spec, followups=FollowUpPolicy(llm), questions=three, clock=Clock()
     )
     machine.start()
-    machine.speculate(BEHAVIORAL_ANSWER)  # the candidate paused: the model starts now
+    # the candidate paused: the model starts now; the rules' words can be synthesized ahead
+    ahead = machine.speculate(BEHAVIORAL_ANSWER)
+    assert ahead and ahead[0].startswith("You said")
     assert len(llm.prompts) == 1
     reply, text = say(machine, BEHAVIORAL_ANSWER)  # ... and the turn ended there
     assert text.endswith(LLM_FOLLOW_UP) and reply.meta["source"] == "llm"
@@ -618,6 +620,6 @@ def test_no_speculation_for_commands_short_turns_or_without_follow_ups(
         bank, spec, followups=FollowUpPolicy(llm), questions=three, clock=Clock()
     )
     machine.start()
-    machine.speculate(BEHAVIORAL_ANSWER)  # no follow-ups in this interview
-    machine.speculate("could you repeat the question")
+    assert machine.speculate(BEHAVIORAL_ANSWER) == []  # no follow-ups in this interview
+    assert machine.speculate("could you repeat the question") == []
     assert llm.prompts == []

@@ -649,22 +649,24 @@ class FollowUpPolicy:
             return FollowUp(text, "llm", why)
         return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", model_text)
 
-    def prefetch(self, question: Question, answer_text: str, asked: Sequence[str]) -> None:
+    def prefetch(self, question: Question, answer_text: str, asked: Sequence[str]) -> FollowUpPlan:
         """Start the model on a speculative answer (the candidate has paused, maybe for good).
 
         :meth:`compose` uses the result if it is asked about exactly this answer; otherwise it
-        is discarded. Safe to call from another thread than :meth:`compose`'s.
+        is discarded. Safe to call from another thread than :meth:`compose`'s. Returns the
+        rules' plan, whose sentences the caller may synthesize ahead.
         """
+        plan = self.plan(question, answer_text, asked)
         if self._llm is None or self.wait_s is None:
-            return
+            return plan
         key = (question.id, answer_text, tuple(asked))
         with self._prefetch_lock:
             if self._prefetched is not None and self._prefetched[0] == key:
-                return
-        focus = self.plan(question, answer_text, asked).focus
-        box = self._start_model(question, answer_text, asked, focus)
+                return plan
+        box = self._start_model(question, answer_text, asked, plan.focus)
         with self._prefetch_lock:
             self._prefetched = (key, box)
+        return plan
 
     def _start_model(
         self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None

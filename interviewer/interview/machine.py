@@ -422,23 +422,25 @@ class InterviewMachine:
             return self._on_candidate_turn(text)
         return self._on_answer_text(text)
 
-    def speculate(self, text: str) -> None:
+    def speculate(self, text: str) -> list[str]:
         """The candidate paused and may be done: start composing a follow-up on ``text``.
 
         Called by the pipeline from its speech-recognition thread while the brain thread waits
         for the turn to end; it only reads the machine's state. If the turn ends with this
-        text, :meth:`on_answer` finds the model's follow-up under way or ready.
+        text, :meth:`on_answer` finds the model's follow-up under way or ready. Returns the
+        sentences the rules would say (to synthesize ahead), or nothing.
         """
         text = " ".join(text.split())
         if self._phase != "question" or not self._can_follow_up():
-            return
+            return []
         if len(words(text)) < SHORT_ANSWER_WORDS or parse_command(text) is not None:
-            return
+            return []
         question = self._questions[self._index]
         # the same answer text _follow_up_reply will see once this turn is closed
         pairs = self._answers.get(question.id, [])
         answer = " ".join([*(a for _, a in pairs), " ".join([*self._parts, text])])
-        self._followups.prefetch(question, answer, list(self._follow_ups))
+        plan = self._followups.prefetch(question, answer, list(self._follow_ups))
+        return [plan.text]
 
     def planned_next(self) -> str | None:
         """The next bank question's text when the next reply will surely ask it."""

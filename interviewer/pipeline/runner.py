@@ -220,7 +220,8 @@ class InterviewRunner:
         # The candidate paused: the brain may start its reply while the endpoint silence runs.
         speculate = getattr(self.brain, "speculate", None)
         if speculate is not None and self.cfg.streaming and final.text.strip():
-            speculate(final.text)
+            for text in speculate(final.text) or ():
+                self.speaker.prepare(text)  # e.g. the quote that may bridge to the follow-up
 
     def _listen(self) -> None:
         cfg = self.cfg.endpoint
