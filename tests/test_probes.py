@@ -139,10 +139,32 @@ def _compose(
     return pieces, done
 
 
-def test_compose_speaks_a_ready_model_follow_up_whole(bank: Bank) -> None:
+def test_compose_opens_with_the_quote_and_asks_the_models_question(bank: Bank) -> None:
     pieces, done = _compose(bank, _SlowLLM(GOOD, 0.0), wait_s=2.0, bridge_wait_s=2.0)
-    assert pieces == [GOOD]
-    assert done[0].source == "llm" and done[0].text == GOOD
+    # no acknowledgement: the candidate's own words answer them at once
+    assert pieces == [
+        "You said you saved about thirty percent in three months.",
+        "How did you decide what counted as cold?",
+    ]
+    assert done[0].source == "llm" and done[0].text == " ".join(pieces)
+
+
+def test_compose_without_a_quote_acknowledges_first(bank: Bank) -> None:
+    q = bank.get("swe.ds.hash_map")
+    good = "What happens when two keys land in the same bucket?"
+    policy = FollowUpPolicy(_SlowLLM(good, 0.0), wait_s=2.0)
+    done: list[FollowUp] = []
+    pieces = list(policy.compose(q, "Hashing.", [], done.append, ack="Thanks."))
+    assert pieces == ["Thanks.", good]
+    assert done[0].lead_in == "Thanks." and done[0].text == good
+
+
+def test_typed_answers_wait_for_the_model(bank: Bank) -> None:
+    q = bank.get("beh.ownership.end_to_end")
+    policy = FollowUpPolicy(_SlowLLM(GOOD, 0.3), wait_s=None)
+    done: list[FollowUp] = []
+    pieces = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks."))
+    assert pieces == ["Thanks.", GOOD] and done[0].source == "llm"
 
 
 def test_compose_bridges_a_slow_model_with_the_candidates_words(bank: Bank) -> None:

@@ -20,7 +20,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from interviewer.engines.base import LLM
@@ -529,6 +529,8 @@ class FollowUp:
     reason: str
     #: the model's proposal when it was rejected (for logs and tests)
     model_text: str | None = None
+    #: what was said just before it, if anything (an acknowledgement)
+    lead_in: str = ""
 
 
 #: How long the candidate may wait for the model's follow-up, from the acknowledgement on, before
@@ -686,48 +688,60 @@ class FollowUpPolicy:
         answer_text: str,
         asked: Sequence[str],
         on_done: Callable[[FollowUp], None],
+        ack: str = "",
     ) -> Iterator[str]:
         """The follow-up as pieces to speak, without leaving the candidate in silence.
 
-        The model runs on its own thread while the acknowledgement plays. If it has not
-        answered within ``wait_s``, the rules' quote of the candidate ("You said you cut the
-        scope.") is spoken as a bridge, and the model gets ``bridge_wait_s`` more to supply
-        the question; then the template's question is asked. ``on_done`` receives the whole
-        follow-up as spoken, before its last piece is yielded.
+        The model runs on its own thread (started at the candidate's pause by
+        :meth:`prefetch`, or now). A follow-up that opens with the candidate's own words ("You
+        said you cut the scope.") starts with that quote at once, in place of ``ack``: it shows
+        the interviewer listened, and while it plays the model has ``bridge_wait_s`` to supply
+        the question; then the template's question is asked. Without a quote, ``ack`` plays
+        while the model has ``wait_s``. ``on_done`` receives the follow-up as spoken, before
+        its last piece is yielded. With ``wait_s`` None (typed answers) it waits for the model.
         """
         plan = self.plan(question, answer_text, asked)
-        if self._llm is None or self.wait_s is None:
-            follow_up = self.propose(question, answer_text, asked)
+        if self.wait_s is None:
+            follow_up = replace(self.propose(question, answer_text, asked), lead_in=ack)
             on_done(follow_up)
-            yield follow_up.text
+            yield from (ack, follow_up.text) if ack else (follow_up.text,)
             return
-        key = (question.id, answer_text, tuple(asked))
-        with self._prefetch_lock:
-            early, self._prefetched = self._prefetched, None
-        if early is not None and early[0] == key:
-            box = early[1]  # composed while the candidate's pause was still running
-        else:
-            box = self._start_model(question, answer_text, asked, plan.focus)
+        box: _Box | None = None
+        if self._llm is not None:
+            key = (question.id, answer_text, tuple(asked))
+            with self._prefetch_lock:
+                early, self._prefetched = self._prefetched, None
+            if early is not None and early[0] == key:
+                box = early[1]  # composed while the candidate's pause was still running
+            else:
+                box = self._start_model(question, answer_text, asked, plan.focus)
 
         def result(timeout: float) -> tuple[str | None, str, str | None] | None:
+            if box is None:
+                return None, "no model", None
             try:
                 return box.get(timeout=max(0.0, timeout))
             except queue.Empty:
                 return None
 
-        got = result(self.wait_s)
-        if got is not None and got[0] is not None:
-            on_done(FollowUp(got[0], "llm", got[1]))
-            yield got[0]
-            return
+        def fallback(got: tuple[str | None, str, str | None] | None, lead_in: str) -> FollowUp:
+            why = got[1] if got is not None else "model not ready in time"
+            return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
+
         lead = plan.lead
         if lead is None:
-            why = got[1] if got is not None else f"model not ready after {self.wait_s:g} s"
-            on_done(FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2]))
+            if ack:
+                yield ack
+            got = result(self.wait_s)
+            if got is not None and got[0] is not None:
+                on_done(FollowUp(got[0], "llm", got[1], lead_in=ack))
+                yield got[0]
+                return
+            on_done(fallback(got, ack))
             yield plan.text
             return
-        yield lead  # the candidate's own words while the model finishes
-        got = got or result(self.bridge_wait_s)
+        yield lead  # the candidate's own words, at once, while the model finishes
+        got = result(self.bridge_wait_s)
         if got is not None and got[0] is not None:
             asking = _asking_part(got[0])
             combined = f"{lead} {asking}"
@@ -735,8 +749,7 @@ class FollowUpPolicy:
                 on_done(FollowUp(combined, "llm", f"{got[1]}; after the quote"))
                 yield asking
                 return
-        why = got[1] if got is not None else "model not ready in time"
-        on_done(FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2]))
+        on_done(fallback(got, ""))
         yield plan.question
 
     def validate(

@@ -607,11 +607,12 @@ class InterviewMachine:
         return self._next_question(self._ack())
 
     def _follow_up_reply(self, question: Question, ack: str) -> Reply:
-        """A follow-up whose text is composed while its acknowledgement is already playing.
+        """A follow-up whose text is composed while the interviewer is already speaking.
 
-        The model takes a second or more on a CPU; yielding the acknowledgement first lets the
-        speaking pipeline answer the candidate at once. The state is updated when the follow-up
-        is known; the pipeline consumes every reply fully before the next ``on_answer``.
+        The model takes a second or more on a CPU; yielding the acknowledgement (or a quote of
+        the answer, see :meth:`FollowUpPolicy.compose`) first lets the speaking pipeline answer
+        the candidate at once. The state is updated when the follow-up is known; the pipeline
+        consumes every reply fully before the next ``on_answer``.
         """
         question_id = self._current_id()
         answer = self._question_answer()
@@ -622,7 +623,7 @@ class InterviewMachine:
             # called by the policy before the follow-up's last piece is spoken
             self._follow_ups.append(follow_up.text)
             self._asking = follow_up.text
-            self._last_said = f"{ack} {follow_up.text}"
+            self._last_said = f"{follow_up.lead_in} {follow_up.text}".strip()
             self._log("follow_up", question_id, self._last_said)
             # "asks": the substance after the acknowledgement, whose start the pipeline times
             meta.update(
@@ -633,9 +634,8 @@ class InterviewMachine:
             )
 
         def pieces() -> Iterator[str]:
-            yield ack
-            # the follow-up may come in two pieces: a quote of the answer bridges the model's wait
-            yield from self._followups.compose(question, answer, asked, record)
+            # the acknowledgement, or a quote of the answer in its place, then the question
+            yield from self._followups.compose(question, answer, asked, record, ack=ack)
 
         return Reply(
             kind="follow_up",
