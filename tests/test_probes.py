@@ -152,7 +152,8 @@ def test_compose_opens_with_the_quote_and_asks_the_models_question(bank: Bank) -
 def test_compose_without_a_quote_acknowledges_first(bank: Bank) -> None:
     q = bank.get("swe.ds.hash_map")
     good = "What happens when two keys land in the same bucket?"
-    policy = FollowUpPolicy(_SlowLLM(good, 0.0), wait_s=2.0)
+    fast: Any = _SlowLLM(good, 0.0)
+    policy = FollowUpPolicy(fast, wait_s=2.0)
     done: list[FollowUp] = []
     pieces = list(policy.compose(q, "Hashing.", [], done.append, ack="Thanks."))
     assert pieces == ["Thanks.", good]
@@ -161,7 +162,8 @@ def test_compose_without_a_quote_acknowledges_first(bank: Bank) -> None:
 
 def test_typed_answers_wait_for_the_model(bank: Bank) -> None:
     q = bank.get("beh.ownership.end_to_end")
-    policy = FollowUpPolicy(_SlowLLM(GOOD, 0.3), wait_s=None)
+    slow: Any = _SlowLLM(GOOD, 0.3)
+    policy = FollowUpPolicy(slow, wait_s=None)
     done: list[FollowUp] = []
     pieces = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks."))
     assert pieces == ["Thanks.", GOOD] and done[0].source == "llm"
