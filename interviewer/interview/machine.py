@@ -64,7 +64,8 @@ _ACKS = (
     "Understood, thank you.",
     "Alright, thank you.",
 )
-_TRANSITIONS = ("Let's move on.", "Next question.", "Here's the next one.", "Moving on.")
+#: What leads into the next question when there was no answer to acknowledge.
+_MOVING_ON = ("Let's move on.", "No problem, let's move on.")
 _LAST_QUESTION = "Here's my last question."
 
 
@@ -351,7 +352,6 @@ class InterviewMachine:
             raise ConfigError("an interview needs at least one question")
         seed = spec.derived_seed()
         self._acks = random.Random(seed).sample(_ACKS, len(_ACKS))
-        self._transitions = random.Random(seed + 1).sample(_TRANSITIONS, len(_TRANSITIONS))
         self._phase: Phase = "ready"
         self._index = 0
         self._said = 0  # acknowledgements and transitions used, to vary them in turn
@@ -656,7 +656,7 @@ class InterviewMachine:
             return self._say(
                 "prompt", ["Take your time. Would you like me to repeat the question?"]
             )
-        return self._next_question("Let's move on.", moving_on=True)
+        return self._next_question("Let's move on.")
 
     def _on_command(self, command: Command) -> Reply:
         if command == "end":
@@ -671,7 +671,7 @@ class InterviewMachine:
         # skip
         if self._phase == "candidate_questions":
             return self._closing()
-        return self._next_question("No problem, let's move on.", moving_on=True)
+        return self._next_question("No problem, let's move on.")
 
     def _on_candidate_turn(self, text: str) -> Reply:
         if not _is_question(text):
@@ -701,22 +701,20 @@ class InterviewMachine:
 
     # ------------------------------------------------------------------ moving on
 
-    def _next_question(self, lead: str, *, moving_on: bool = False) -> Reply:
+    def _next_question(self, lead: str) -> Reply:
         """Leave the current question and ask the next, or go to the candidate's questions.
 
-        ``moving_on`` says that ``lead`` already announces the move ("Let's move on."), so no
-        transition phrase follows it.
+        After ``lead`` (an acknowledgement, or "Let's move on.") comes the question itself, which
+        says that we moved on: every word before it is waiting time for the candidate. Only the
+        last question is announced.
         """
         self._close_exchange()
         self._index += 1
         self._reset_question_state()
         if self._index < len(self._questions) and not self._time_up():
             question = self._questions[self._index]
-            if self._index == len(self._questions) - 1:
-                transition = _LAST_QUESTION
-            else:
-                transition = "" if moving_on else self._transition()
-            intro = f"{lead} {transition}".strip()
+            last = self._index == len(self._questions) - 1
+            intro = f"{lead} {_LAST_QUESTION if last else ''}".strip()
             return self._say(
                 "question",
                 [intro, question.text],
@@ -806,15 +804,13 @@ class InterviewMachine:
         The speaking pipeline synthesizes them ahead of time, so the first words of a reply are
         audible the moment the candidate stops.
         """
-        return [*_ACKS, *_TRANSITIONS, _LAST_QUESTION]
+        return [*_ACKS, *_MOVING_ON, _LAST_QUESTION]
 
     def _ack(self) -> str:
         text = self._acks[self._said % len(self._acks)]
         self._said += 1
         return text
 
-    def _transition(self) -> str:
-        return self._transitions[self._said % len(self._transitions)]
 
     def _company_name(self) -> str | None:
         if self._company is not None:
