@@ -139,14 +139,14 @@ def _compose(
     return pieces, done
 
 
-def test_compose_opens_with_the_quote_and_asks_the_models_question(bank: Bank) -> None:
-    pieces, done = _compose(bank, _SlowLLM(GOOD, 0.0), wait_s=2.0, bridge_wait_s=2.0)
-    # no acknowledgement: the candidate's own words answer them at once
-    assert pieces == [
-        "You said you saved about thirty percent in three months.",
-        "How did you decide what counted as cold?",
-    ]
-    assert done[0].source == "llm" and done[0].text == " ".join(pieces)
+def test_compose_speaks_a_ready_model_follow_up_after_the_acknowledgement(bank: Bank) -> None:
+    q = bank.get("beh.ownership.end_to_end")
+    fast: Any = _SlowLLM(GOOD, 0.0)
+    done: list[FollowUp] = []
+    policy = FollowUpPolicy(fast, wait_s=2.0)
+    pieces = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks."))
+    assert pieces == ["Thanks.", GOOD]
+    assert done[0].source == "llm" and done[0].text == GOOD and done[0].lead_in == "Thanks."
 
 
 def test_compose_without_a_quote_acknowledges_first(bank: Bank) -> None:

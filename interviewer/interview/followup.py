@@ -693,12 +693,12 @@ class FollowUpPolicy:
         """The follow-up as pieces to speak, without leaving the candidate in silence.
 
         The model runs on its own thread (started at the candidate's pause by
-        :meth:`prefetch`, or now). A follow-up that opens with the candidate's own words ("You
-        said you cut the scope.") starts with that quote at once, in place of ``ack``: it shows
-        the interviewer listened, and while it plays the model has ``bridge_wait_s`` to supply
-        the question; then the template's question is asked. Without a quote, ``ack`` plays
-        while the model has ``wait_s``. ``on_done`` receives the follow-up as spoken, before
-        its last piece is yielded. With ``wait_s`` None (typed answers) it waits for the model.
+        :meth:`prefetch`, or now) while ``ack`` plays (a stock phrase, synthesized ahead, so
+        the candidate hears the interviewer at once). If the model has not answered within
+        ``wait_s``, the rules' quote of the candidate ("You said you cut the scope.") bridges
+        the gap and the model gets ``bridge_wait_s`` more to supply the question; then the
+        template's question is asked. ``on_done`` receives the follow-up as spoken, before its
+        last piece is yielded. With ``wait_s`` None (typed answers) it waits for the model.
         """
         plan = self.plan(question, answer_text, asked)
         if self.wait_s is None:
@@ -728,28 +728,28 @@ class FollowUpPolicy:
             why = got[1] if got is not None else "model not ready in time"
             return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
 
+        if ack:
+            yield ack  # cached audio: the candidate hears the interviewer at once
+        got = result(self.wait_s)
+        if got is not None and got[0] is not None:
+            on_done(FollowUp(got[0], "llm", got[1], lead_in=ack))
+            yield got[0]
+            return
         lead = plan.lead
         if lead is None:
-            if ack:
-                yield ack
-            got = result(self.wait_s)
-            if got is not None and got[0] is not None:
-                on_done(FollowUp(got[0], "llm", got[1], lead_in=ack))
-                yield got[0]
-                return
             on_done(fallback(got, ack))
             yield plan.text
             return
-        yield lead  # the candidate's own words, at once, while the model finishes
-        got = result(self.bridge_wait_s)
+        yield lead  # the candidate's own words while the model finishes
+        got = got or result(self.bridge_wait_s)
         if got is not None and got[0] is not None:
             asking = _asking_part(got[0])
             combined = f"{lead} {asking}"
             if self.validate(combined, question, answer_text, asked) is None:
-                on_done(FollowUp(combined, "llm", f"{got[1]}; after the quote"))
+                on_done(FollowUp(combined, "llm", f"{got[1]}; after the quote", lead_in=ack))
                 yield asking
                 return
-        on_done(fallback(got, ""))
+        on_done(fallback(got, ack))
         yield plan.question
 
     def validate(

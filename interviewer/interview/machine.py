@@ -811,7 +811,6 @@ class InterviewMachine:
         self._said += 1
         return text
 
-
     def _company_name(self) -> str | None:
         if self._company is not None:
             return self._company.name
