@@ -138,4 +138,13 @@ def latency_rows(transcript: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append(
                 (name.removesuffix("_ms").replace("_", "-"), f"{p['p50']:.0f}", f"{p['p95']:.0f}")
             )
+    # what the candidate waits for: the question itself, not the acknowledgement before it
+    for name, label in (
+        ("substance_follow_up_ms", "last word -> follow-up"),
+        ("substance_question_ms", "last word -> next question"),
+        ("max_silence_ms", "longest silence in a turn"),
+    ):
+        p = summary.get(name) or {}
+        if p.get("p50") is not None:
+            rows.append((label, f"{p['p50']:.0f}", f"{p['p95']:.0f}"))
     return rows

@@ -16,7 +16,7 @@ from typing import Any
 from interviewer.engines.base import LLM
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank
-from interviewer.interview.followup import FollowUpPolicy
+from interviewer.interview.followup import WAIT_S, FollowUpPolicy
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
@@ -149,7 +149,9 @@ def new_interview(
     AppContext`: the bank with the user's own questions, the flag from the loaded LLM."""
     recent = store.recent_question_ids(user_id)
     questions = select_questions(bank, spec, recent_ids=recent)
-    policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
+    # Typed answers: nobody hears a silence, so the model may take the time it needs.
+    wait_s = None if mode == "text" else WAIT_S
+    policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned, wait_s=wait_s)
     company = resolve_company(bank, spec.company)
     machine = InterviewMachine(bank, spec, followups=policy, questions=questions, company=company)
     session_id = store.create_session(

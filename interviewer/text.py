@@ -7,6 +7,7 @@ intent rules and the scorer, so that they all agree on what counts as "the same 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -113,6 +114,21 @@ def split_sentences(text: str) -> list[str]:
     rest = text[start:].strip()
     if rest:
         out.append(rest)
+    return out
+
+
+def join_pieces(pieces: Iterable[str]) -> str:
+    """Reply pieces as one text, with a space where one whole sentence meets the next.
+
+    Pieces are whole sentences ("Thanks.", "What did you ...?") or a model's tokens (" the",
+    "3", ".5"); only the first kind needs a gap, or "Thanks.What did you" reaches the screen.
+    """
+    out = ""
+    for piece in pieces:
+        decimal = piece[:1].isdigit() and re.search(r"\d[.,]$", out) is not None
+        if out and piece and out[-1] in ".?!,;:" and piece[0].isalnum() and not decimal:
+            out += " "
+        out += piece
     return out
 
 

@@ -198,6 +198,7 @@ def test_missing_field_names_file_line_and_field(tmp_path: Path) -> None:
         ({"follow_ups": "[Only one]  # MARK"}, "# MARK", "questions[0].follow_ups", "at least 2"),
         ({"key_points": "[]  # MARK"}, "# MARK", "questions[0].key_points", "key point"),
         ({"follow_up": "[typo]  # MARK"}, "# MARK", "questions[0].follow_up", "not permitted"),
+        ({"topics": "[one, two]  # MARK"}, "# MARK", "questions[0].topics", "one topic per key"),
         ({"id": "Bad Id  # MARK"}, "# MARK", "questions[0].id", "pattern"),
     ],
 )

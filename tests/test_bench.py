@@ -266,8 +266,11 @@ def fake_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
 def test_fake_run_fills_every_section(fake_run: tuple[dict[str, Any], Path]) -> None:
     results, _ = fake_run
     assert results["sections"] == [
-        "vad", "stt", "llm", "tts", "wer", "judgement", "e2e", "concurrency"
+        "vad", "stt", "llm", "tts", "followups", "wer", "judgement", "e2e", "concurrency"
     ]  # fmt: skip
+    policies = results["followups"]["policies"]
+    assert set(policies) == {"rules", "fake-llm"}
+    assert policies["rules"]["invents"] == 0.0 and policies["fake-llm"]["n"] >= 20
     assert results["machine"]["models"]["stt"] == "fake-stt"
     trap = results["judgement"]["trap"]
     assert trap["pairs"] >= 10 and 0 <= trap["pairwise_accuracy"] <= 1
@@ -301,6 +304,10 @@ def test_fake_run_end_to_end_and_concurrency(fake_run: tuple[dict[str, Any], Pat
         "sequential_p50_ms",
         "sequential_p95_ms",
         "p50_ratio",
+        "streaming_substance_p50_ms",
+        "streaming_substance_p95_ms",
+        "sequential_substance_p50_ms",
+        "streaming_max_silence_ms",
     }
     runs = results["pipeline"]["runs"]
     assert [r["mode"] for r in runs] == ["streaming", "sequential"]
@@ -309,6 +316,8 @@ def test_fake_run_end_to_end_and_concurrency(fake_run: tuple[dict[str, Any], Pat
         assert not r["watchdog_fired"]
         assert r["voice_to_voice_ms"]["p50"] is not None
         assert r["stages"][0]["stage"] == "speech_end -> endpoint"
+        # the only exchange ends the trimmed interview: silences measured, no question asked
+        assert r["max_silence_ms"]["max"] is not None
     assert e2e["p50_ratio"] == pytest.approx(
         e2e["streaming_p50_ms"] / e2e["sequential_p50_ms"], abs=1e-3
     )

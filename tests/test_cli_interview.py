@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,9 @@ def test_practice_text_then_sessions(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "interviewer" in proc.stdout and "Do you have any questions" in proc.stdout
+    # sentences from separate pieces are spaced ("Let's begin. Tell me", not "begin.Tell me")
+    assert "Let's begin. " in proc.stdout
+    assert not re.search(r"[a-z][.?!][A-Z]", proc.stdout), proc.stdout
 
     listing = run("sessions", "list", "--db", str(db), home=tmp_path)
     assert listing.returncode == 0 and "finished" in listing.stdout

@@ -58,7 +58,17 @@ BAD_OUTPUTS = [
     (FEW_SHOT[0].follow_up, "copies a few-shot example"),
     (FEW_SHOT[2].follow_up, "copies a few-shot example"),
     # the example with one noun swapped is still a copy
-    ("How did you get the rest of the team to start using the pipeline?", "few-shot example"),
+    (
+        "You said you turned the runbook into a pipeline. How did you get the team to use it?",
+        "few-shot example",
+    ),
+    # nobody mentioned a number or a customer: the model must not bring one in
+    ("How would you explain a p-value of 0.03 to a manager?", "brings in 0.03"),
+    ("What would you tell the customer about that p-value?", "brings in customer"),
+    (
+        "You said you rewrote the scoring code from scratch. What did you find?",
+        "misquotes the candidate",
+    ),
     (FEW_SHOT[1].question, "copies a few-shot example"),
     ("How would you explain it to a product manager?", "copies the question"),
     ("What is a p-value? How would you explain it to a product manager?", "more than one"),
@@ -85,7 +95,8 @@ BAD_OUTPUTS = [
     ("What did you learn from ___ in that test?", "placeholder"),
     ("As an AI model, I cannot ask a follow-up question here?", "AI"),
     ("What is your favourite colour of the ocean at sunset?", "off topic"),
-    ("Which football team won the league championship last year?", "off topic"),
+    ("Which football team won the league championship last year?", "brings in year"),
+    ("Which football team won the league championship?", "off topic"),
     ("What did the null hypothesis say about 统计 results?", "non-ASCII"),
     ("Great answer, what sample size did you use for the test?", "does not start like a question"),
     ("What what what sample size did you use for the test?", "repeats a word"),
@@ -115,7 +126,8 @@ def test_earlier_follow_up_is_not_asked_again(p_value: Question) -> None:
     "text",
     [
         "What sample size did you use, and how did it affect the p-value?",
-        "How would you explain a p-value of 0.03 to a manager who wants a yes or no?",
+        "How would you explain a small p-value to a manager who wants a yes or no?",
+        "You said it tells us how surprising the data would be. How would you make that concrete?",
         "What did you personally do when the result was not significant?",
         "Looking back, what would you do differently?",
         "You mentioned the null hypothesis; how did you choose it?",
@@ -162,7 +174,10 @@ def test_valid_model_proposal_is_used(p_value: Question) -> None:
     assert follow_up.model_text is None
     prompt = llm.prompts[-1]
     assert isinstance(prompt, str)
-    assert prompt.endswith(f"Answer: {P_VALUE_ANSWER}\nFollow-up: ")
+    # the rules chose what to probe; the model is told so
+    assert prompt.endswith(
+        f"Answer: {P_VALUE_ANSWER}\nAsk about: the significance level\nFollow-up: "
+    )
     assert p_value.text in prompt
 
 
@@ -261,36 +276,46 @@ def test_missing_star_parts(answer: str, missing: list[str]) -> None:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("We argued and it worked out.", "set the scene"),
+        ("We argued and it worked out.", "STAR action"),
         (
             "At my last job we had a conflict about the schema and we fixed it eventually.",
-            "personally",
+            "STAR action",
         ),
         (
             "At my last job our team disagreed about the schema, so I set up a meeting and I "
             "wrote a proposal.",
-            "put a number on the result",
+            "STAR result",
         ),
         (
             "At my last job our team disagreed about the schema, so I set up a meeting and I "
             "wrote a proposal. In the end we shipped two weeks early.",
-            "what did you learn",
+            "decision",
         ),
     ],
 )
-def test_star_probe_asks_for_the_first_missing_part(
+def test_rules_probe_the_first_thing_missing(
     conflict: Question, answer: str, expected: str
 ) -> None:
     follow_up = FollowUpPolicy(None).propose(conflict, answer, [])
-    assert expected in follow_up.text.lower()
-    assert "STAR" in follow_up.reason
+    assert expected in follow_up.reason
     assert validate_follow_up(follow_up.text, question=conflict, answer=answer) is None
+
+
+def test_rule_follow_up_quotes_the_candidate(conflict: Question) -> None:
+    answer = (
+        "At my last job our team disagreed about the schema, so I set up a meeting and I "
+        "wrote a proposal."
+    )
+    follow_up = FollowUpPolicy(None).propose(conflict, answer, [])
+    assert follow_up.text.startswith("You said you wrote a proposal. ")
+    assert "STAR result" in follow_up.reason
 
 
 def test_complete_star_answer_gets_the_banks_follow_ups_in_turn(conflict: Question) -> None:
     answer = (
         "At my last job a teammate wanted a rewrite. I wrote a comparison and I ran a one-week "
-        "trial; the migration finished 30% faster. I learned to test ideas cheaply."
+        "trial; we measured it against the old job and it finished 30% faster. I learned to "
+        "test ideas cheaply."
     )
     policy = FollowUpPolicy(None)
     first = policy.propose(conflict, answer, [])
@@ -304,7 +329,8 @@ def test_star_probe_already_asked_moves_to_the_next_part(conflict: Question) -> 
     policy = FollowUpPolicy(None)
     first = policy.propose(conflict, answer, [])
     second = policy.propose(conflict, answer, [first.text])
-    assert "personally" in second.text
+    assert "STAR action" in first.reason
+    assert "STAR" in second.reason and second.reason != first.reason
 
 
 # --------------------------------------------------------------------------- rules: key points

@@ -572,3 +572,54 @@ def test_silence_in_candidate_questions(bank: Bank, three: list[Question]) -> No
     assert reply.kind == "prompt" and text.endswith(ANY_QUESTIONS)
     reply, _ = say(machine, timed_out=True)
     assert reply.kind == "closing" and reply.finished
+
+
+# --------------------------------------------------------------------------- speculation
+
+
+def test_follow_up_composed_during_the_pause_is_used(bank: Bank, three: list[Question]) -> None:
+    llm = FakeLLM(json_replies=[{"follow_up": LLM_FOLLOW_UP}])
+    spec = InterviewSpec(role="data_scientist", seed=1)
+    machine = InterviewMachine(
+        bank, spec, followups=FollowUpPolicy(llm), questions=three, clock=Clock()
+    )
+    machine.start()
+    # the candidate paused: the model starts now; the rules' words can be synthesized ahead
+    ahead = machine.speculate(BEHAVIORAL_ANSWER)
+    assert ahead and ahead[0].startswith("You said")
+    assert len(llm.prompts) == 1
+    reply, text = say(machine, BEHAVIORAL_ANSWER)  # ... and the turn ended there
+    assert text.endswith(LLM_FOLLOW_UP) and reply.meta["source"] == "llm"
+    assert len(llm.prompts) == 1  # the early call was used, not repeated
+
+
+def test_speculation_is_discarded_when_the_candidate_goes_on(
+    bank: Bank, three: list[Question]
+) -> None:
+    llm = FakeLLM(json_replies=[{"follow_up": LLM_FOLLOW_UP}])
+    spec = InterviewSpec(role="data_scientist", seed=1)
+    machine = InterviewMachine(
+        bank, spec, followups=FollowUpPolicy(llm), questions=three, clock=Clock()
+    )
+    machine.start()
+    first_part = BEHAVIORAL_ANSWER.split(";")[0]
+    machine.speculate(first_part)
+    reply, _ = say(machine, BEHAVIORAL_ANSWER)
+    list(reply.pieces)
+    # a second call, on the whole answer; the speculative one was for other words
+    assert len(llm.prompts) == 2
+    assert BEHAVIORAL_ANSWER.split(";")[1].strip() in str(llm.prompts[-1])
+
+
+def test_no_speculation_for_commands_short_turns_or_without_follow_ups(
+    bank: Bank, three: list[Question]
+) -> None:
+    llm = FakeLLM(json_replies=[{"follow_up": LLM_FOLLOW_UP}])
+    spec = InterviewSpec(role="data_scientist", seed=1, max_follow_ups=0)
+    machine = InterviewMachine(
+        bank, spec, followups=FollowUpPolicy(llm), questions=three, clock=Clock()
+    )
+    machine.start()
+    assert machine.speculate(BEHAVIORAL_ANSWER) == []  # no follow-ups in this interview
+    assert machine.speculate("could you repeat the question") == []
+    assert llm.prompts == []

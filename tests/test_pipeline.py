@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ import pytest
 from interviewer.audio.candidate import RenderedAnswer, SimulatedCandidate
 from interviewer.audio.duplex import VirtualDuplexLink
 from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
-from interviewer.interview.base import Answer, Brain
+from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.events import BargeIn, CandidateRevised, NoAnswer, RunnerEvent
@@ -213,7 +213,8 @@ def test_sequential_baseline_runs_the_same_interview() -> None:
     assert runner.transcriber.calls["partial"] == 0  # nothing speculative in the baseline
     assert runner.speaker.cache_hits == 0
     for ex in runner.transcript()["latency"]["exchanges"]:
-        assert None not in ex.values()
+        # FixedQuestionsBrain marks no substance; every latency mark is there
+        assert None not in [ex[k] for k in LATENCY_FIELDS]
 
 
 def test_join_text_drops_words_repeated_across_a_pause() -> None:
@@ -470,3 +471,61 @@ def test_exchange_record_json_has_the_records_keys() -> None:
     assert revised.to_json()["timed_out"] is True
     assert revised.to_json()["answer_streamed"] == "x"
     assert ExchangeRecord.from_json(revised.to_json()) == revised
+
+
+class _SlowFollowUpBrain:
+    """Acknowledges at once, then takes ``delay`` seconds to compose its follow-up."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.answers: list[Answer] = []
+        self._done = False
+
+    def start(self) -> Reply:
+        return Reply("question", iter(["First question?"]), question_id="q1")
+
+    def on_answer(self, answer: Answer) -> Reply:
+        self.answers.append(answer)
+        if len(self.answers) > 1:
+            self._done = True
+            return Reply("closing", iter(["Goodbye."]), finished=True)
+        meta: dict[str, str] = {}
+
+        def pieces() -> Iterator[str]:
+            yield "Thanks."
+            time.sleep(self.delay)
+            meta.update(asks="What did you do next?", asks_kind="follow_up")
+            yield "What did you do next?"
+
+        return Reply("follow_up", pieces(), question_id="q1", is_follow_up=True, meta=meta)
+
+    def planned_next(self) -> str | None:
+        return None
+
+    @property
+    def finished(self) -> bool:
+        return self._done
+
+
+def test_substance_and_silence_are_measured() -> None:
+    brain = _SlowFollowUpBrain(delay=1.0)
+    runner, cand, _, _ = make_runner(brain, [tone(0.6), tone(0.5)], ["An answer.", "More."])
+    run(runner, cand)
+    doc = runner.transcript()
+    first, second = doc["latency"]["exchanges"]
+    # the acknowledgement plays at once; the follow-up only after the brain's delay
+    assert first["substance_kind"] == "follow_up"
+    assert first["question_start"] - first["playback_start"] >= 0.9
+    assert first["substance_ms"] >= 1000 * (first["question_start"] - first["speech_end"]) - 1
+    # the wait shows up as silence inside the interviewer's turn
+    assert first["max_silence_ms"] > 500
+    # the closing asks nothing: no substance, but its silences are still measured
+    assert second["substance_kind"] is None and second["substance_ms"] is None
+    summary = doc["latency"]["summary"]
+    assert summary["substance_follow_up_ms"]["p50"] == first["substance_ms"]
+    assert summary["substance_question_ms"]["p50"] is None
+    assert summary["max_silence_ms"]["max"] >= first["max_silence_ms"]
+    from interviewer.demo import latency_rows
+
+    labels = [row[0] for row in latency_rows(doc)]
+    assert "last word -> follow-up" in labels and "longest silence in a turn" in labels

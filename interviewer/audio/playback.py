@@ -17,6 +17,9 @@ import numpy as np
 
 from interviewer.types import AudioArray
 
+#: Samples quieter than this count as silence (about -46 dBFS: Piper's pauses are near zero).
+VOICE_LEVEL = 0.005
+
 
 @dataclass
 class _Piece:
@@ -31,6 +34,8 @@ class SentenceLog:
     sentence: str
     played: int
     total: int
+    #: when its first audible sample played (None until then)
+    start: float | None = None
 
 
 @dataclass
@@ -42,6 +47,9 @@ class UtteranceLog:
     last_sample_time: float | None = None
     sentences: list[SentenceLog] = field(default_factory=list)
     interrupted: bool = False
+    #: the longest stretch without an audible sample between two audible ones (seconds):
+    #: pauses inside sentences, between them, and any wait for the next sentence's audio
+    max_silence: float = 0.0
 
     def heard_text(self) -> str:
         """The sentences the listener heard; a cut sentence keeps its played share of words."""
@@ -71,6 +79,8 @@ class PlaybackBuffer:
         self._queued_samples = 0
         self.idle = threading.Event()
         self.idle.set()
+        #: (utterance, time) of the last audible sample played
+        self._last_voice: tuple[int, float] | None = None
 
     # -- producer side
     def write(self, utterance: int, sentence: str, audio: AudioArray) -> None:
@@ -106,7 +116,9 @@ class PlaybackBuffer:
                 piece = self._pieces[0]
                 log = self._logs[piece.utterance]
                 take = min(n - filled, len(piece.audio) - piece.pos)
-                out[filled : filled + take] = piece.audio[piece.pos : piece.pos + take]
+                chunk = piece.audio[piece.pos : piece.pos + take]
+                out[filled : filled + take] = chunk
+                self._track_voice(log, piece.sentence, chunk, now + filled / self.sample_rate)
                 if log.first_sample_time is None:
                     log.first_sample_time = now + filled / self.sample_rate
                     events.append(("start", piece.utterance, log.first_sample_time))
@@ -127,6 +139,24 @@ class PlaybackBuffer:
             for ev in events:
                 self.on_event(*ev)
         return out
+
+    def _track_voice(self, log: UtteranceLog, sentence: str, chunk: AudioArray, t0: float) -> None:
+        """Sentence starts and the longest silence, from the audible samples of one chunk."""
+        voiced = np.flatnonzero(np.abs(chunk) > VOICE_LEVEL)
+        if len(voiced) == 0:
+            return
+        sr = self.sample_rate
+        first = float(t0 + voiced[0] / sr)
+        for entry in log.sentences:
+            if entry.sentence == sentence and entry.start is None:
+                entry.start = first
+                break
+        gaps = [float(np.diff(voiced).max()) / sr] if len(voiced) > 1 else []
+        if self._last_voice is not None and self._last_voice[0] == log.utterance:
+            gaps.append(first - self._last_voice[1])
+        if gaps:
+            log.max_silence = max(log.max_silence, *gaps)
+        self._last_voice = (log.utterance, float(t0 + (voiced[-1] + 1) / sr))
 
     @property
     def busy(self) -> bool:

@@ -17,7 +17,9 @@ from interviewer.context import Engines
 from interviewer.errors import ConfigError
 
 #: Every section, in the order a full run executes them (cheap, offline ones first).
-SECTIONS = ("vad", "stt", "llm", "tts", "wer", "judgement", "e2e", "concurrency", "turns")
+SECTIONS = (
+    "vad", "stt", "llm", "tts", "followups", "wer", "judgement", "e2e", "concurrency", "turns"
+)  # fmt: skip
 ENGINE_SECTIONS = ("vad", "stt", "llm", "tts")
 
 #: The recordings with reference transcripts beside the checkout (as the tests find them).

@@ -244,6 +244,23 @@ def summarize_run(mode: str, res: InterviewResult, cpu_s: float) -> dict[str, An
         "cpu_cores_busy": round(cpu_s / res.wall_s, 2) if res.wall_s else None,
         "voice_to_voice_ms": _stats(latency_series(exchanges, "speech_end", "playback_start")),
         "response_ms": _stats(latency_series(exchanges, "endpoint", "playback_start")),
+        # what the candidate waits for: their last word to the follow-up or next question
+        **{
+            f"substance_{kind}_ms": _stats(
+                [
+                    e["substance_ms"] / 1000
+                    for e in exchanges
+                    if e.get("substance_ms") is not None and e.get("substance_kind") == kind
+                ]
+            )
+            for kind in ("follow_up", "question")
+        },
+        "substance_ms": _stats(
+            [e["substance_ms"] / 1000 for e in exchanges if e.get("substance_ms") is not None]
+        ),
+        "max_silence_ms": _stats(
+            [e["max_silence_ms"] / 1000 for e in exchanges if e.get("max_silence_ms") is not None]
+        ),
         "stages": stage_breakdown(exchanges),
         "stats": doc["stats"],
         "max_link_lag_ms": round(1000 * res.max_link_lag_s, 1),
@@ -262,6 +279,10 @@ def e2e_key(streaming: dict[str, Any], sequential: dict[str, Any]) -> dict[str, 
         "sequential_p50_ms": q["p50"],
         "sequential_p95_ms": q["p95"],
         "p50_ratio": ratio(s["p50"], q["p50"]),
+        "streaming_substance_p50_ms": streaming["substance_ms"]["p50"],
+        "streaming_substance_p95_ms": streaming["substance_ms"]["p95"],
+        "sequential_substance_p50_ms": sequential["substance_ms"]["p50"],
+        "streaming_max_silence_ms": streaming["max_silence_ms"]["max"],
     }
 
 
@@ -297,6 +318,10 @@ def bench_e2e(
         )
         eng.vad.reset()
         runs.append(summarize_run(mode, res, cpu_seconds() - cpu0))
-        v = runs[-1]["voice_to_voice_ms"]
-        progress("e2e", f"{mode}: voice-to-voice p50 {v['p50']} ms, p95 {v['p95']} ms")
+        v, w = runs[-1]["voice_to_voice_ms"], runs[-1]["substance_ms"]
+        progress(
+            "e2e",
+            f"{mode}: voice-to-voice p50 {v['p50']} ms, p95 {v['p95']} ms; to the question "
+            f"p50 {w['p50']} ms, p95 {w['p95']} ms",
+        )
     return {"e2e": e2e_key(runs[0], runs[1]), "answers": len(texts), "runs": runs}

@@ -50,9 +50,14 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
     for key, value in (results.get("e2e") or {}).items():
         put(f"e2e.{key}", value)
     for run in (results.get("pipeline") or {}).get("runs", []):
-        for what in ("voice_to_voice_ms", "response_ms"):
+        for what in ("voice_to_voice_ms", "response_ms", "substance_ms", "max_silence_ms"):
             for q in ("p50", "p95", "max"):
-                put(f"pipeline.{run['mode']}.{what.removesuffix('_ms')}_{q}_ms", run[what][q])
+                value = (run.get(what) or {}).get(q)
+                put(f"pipeline.{run['mode']}.{what.removesuffix('_ms')}_{q}_ms", value)
+    if results.get("followups"):
+        from interviewer.bench.followups import headline_figures
+
+        m.update(headline_figures(results["followups"]))
     conc = results.get("concurrency") or {}
     for level in conc.get("levels", []):
         n = level["interviews"]
@@ -172,7 +177,21 @@ def summary_markdown(results: dict[str, Any]) -> str:
             "",
             f"Streaming / sequential voice-to-voice p50: **{_fmt(e2e.get('p50_ratio'), 2)}**",
             "",
+            "What the candidate waits for: from their last word to the first word of the "
+            "follow-up or next question (not the acknowledgement), and the longest silence "
+            "inside an interviewer turn.",
+            "",
+            "| pipeline | to a follow-up p50 / p95 / max ms | to the next question "
+            "p50 / p95 / max ms | longest silence in a turn p50 / p95 / max ms |",
+            "|---|---|---|---|",
         ]
+        lines += [
+            f"| {r['mode']} | {_ppm(r.get('substance_follow_up_ms') or {})} | "
+            f"{_ppm(r.get('substance_question_ms') or {})} | "
+            f"{_ppm(r.get('max_silence_ms') or {})} |"
+            for r in runs
+        ]
+        lines.append("")
         stages = [s["stage"] for s in runs[0]["stages"]]
         lines += [
             "| stage (p50 / p95 ms) | " + " | ".join(r["mode"] for r in runs) + " |",
@@ -195,6 +214,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
                     f"endpoint, {after[0]} (mean {after[1]:.0f} ms, {after[2]:.0%})."
                 )
         lines += ["", "![per-stage breakdown](e2e_stages.png)", ""]
+    if results.get("followups"):
+        from interviewer.bench.followups import summary_lines
+
+        lines += summary_lines(results["followups"])
     wer = results.get("wer") or {}
     if wer.get("skipped"):
         lines += ["## WER", "", f"Skipped: {wer['skipped']}", ""]

@@ -46,7 +46,11 @@ def run_bench(
 
     progress = progress or Progress()
     eng = Engines(
-        settings, factories=factories, on_load=lambda role: progress("load", f"{role} ...")
+        settings,
+        factories=factories,
+        # fakes have no model files for the registry to judge
+        instruction_tuned=False if factories is not None else None,
+        on_load=lambda role: progress("load", f"{role} ..."),
     )
     results: dict[str, Any] = {
         "format": FORMAT,
@@ -76,6 +80,18 @@ def run_bench(
             results["llm"] = engine_bench.bench_llm(eng, cfg, progress)
         elif section == "tts":
             results["tts"] = engine_bench.bench_tts(eng, cfg, progress)
+        elif section == "followups":
+            from interviewer.bench.followups import bench_followups
+            from interviewer.interview.bank import DEFAULT_BANK_DIR, load_bank
+
+            llm = eng.llm
+            results["followups"] = bench_followups(
+                llm,
+                progress,
+                bank=load_bank([DEFAULT_BANK_DIR]),  # the set's questions are the shipped ones
+                instruction_tuned=eng.instruction_tuned,
+                llm_id=getattr(llm, "model_id", "llm"),
+            )
         elif section == "wer":
             other = _load_other_stt(settings) if factories is None else None
             results["wer"] = bench_wer(eng, cfg, progress, load_stt=other)

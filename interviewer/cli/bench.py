@@ -13,6 +13,7 @@ from typing import Annotated, Any, cast, get_args
 import typer
 from rich.table import Table
 
+from interviewer.bench.common import SECTIONS
 from interviewer.cli.common import DbOpt, err, out, settings_of
 from interviewer.config import Device
 from interviewer.errors import ConfigError
@@ -68,7 +69,7 @@ def bench(
         str | None,
         typer.Option(
             "--only",
-            help="Sections, comma-separated: vad,stt,llm,tts,wer,e2e,concurrency,turns.",
+            help="Sections, comma-separated: " + ",".join(SECTIONS) + ".",
         ),
     ] = None,
     device: Annotated[

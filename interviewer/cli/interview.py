@@ -272,13 +272,14 @@ def _text_loop(interview: Any) -> None:
     """Printed questions, typed answers; each answer is stored as soon as it is typed."""
     from interviewer.interview.base import Answer
     from interviewer.pipeline.records import ExchangeRecord
+    from interviewer.text import join_pieces
 
     machine = interview.machine
     reply = machine.start()
     interrupted = False
     try:
         while True:
-            said = "".join(reply.pieces)
+            said = join_pieces(reply.pieces)
             out.print(f"[bold cyan]interviewer[/]  {escape(said)}")
             if reply.finished or machine.finished:
                 break

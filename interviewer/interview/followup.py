@@ -1,43 +1,60 @@
-"""Follow-up questions: the model proposes, a validator checks, rules fill in.
+"""Follow-up questions: rules choose what to probe, the model phrases it, a validator checks.
+
+Rules (:mod:`interviewer.interview.probes`) decide what is worth asking about: a missing STAR
+part, an uncovered key point (named by the bank's ``topics``), a vague claim, an unexplained
+number or decision, a red flag. The model is told that focus and proposes a follow-up.
 
 The default model is a 270M base model. It is quick enough to propose a follow-up while the
 candidate waits, but it often copies one of its few-shot examples, repeats the question, echoes
-the answer or drifts off topic. Nothing it writes is spoken unchecked: :func:`validate_follow_up`
-accepts only a single, short, on-topic question that copies nothing, and when the model fails
-(or there is none) a rule-based probe asks for what the answer is missing: a STAR part for
-behavioural questions, an uncovered key point for technical ones.
+the answer, drifts off topic or brings in a customer nobody mentioned. Nothing it writes is
+spoken unchecked: :func:`validate_follow_up` accepts only a short, on-topic question that copies
+nothing, invents no person, product, number or event, and may lead with one sentence quoting
+the candidate ("You said ..."); the policy also wants it grounded in the answer. When the model
+fails (or there is none), the probe's template asks the same thing in the candidate's words.
 """
 
 from __future__ import annotations
 
 import difflib
+import queue
 import re
-import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from interviewer.engines.base import LLM
 from interviewer.errors import ModelError
 from interviewer.interview.answers import (
     covered_key_points,
-    is_plural,
     missing_star_parts,
     topic_phrase,
 )
 from interviewer.interview.bank import Question
+from interviewer.interview.grounding import (
+    PROBE_STEMS as _PROBE_STEMS,
+)
+from interviewer.interview.grounding import (
+    invented_entities,
+    judge_follow_up,
+    question_sources,
+)
+from interviewer.interview.probes import plan_probes
 from interviewer.interview.prompts import (
     FOLLOW_UP_SCHEMA,
     example_texts,
     follow_up_messages,
     follow_up_prompt,
 )
-from interviewer.text import ascii_text, content_words, split_sentences, stem, words, wordset
+from interviewer.text import ascii_text, content_words, split_sentences, words, wordset
 
 __all__ = [
+    "BRIDGE_WAIT_S",
     "MAX_WORDS",
     "MIN_WORDS",
+    "WAIT_S",
     "FollowUp",
+    "FollowUpPlan",
     "FollowUpPolicy",
     "content_words",
     "covered_key_points",
@@ -53,29 +70,6 @@ MAX_WORDS = 30
 COPY_THRESHOLD = 0.8
 
 # --------------------------------------------------------------------------- similarity
-
-# Words of a generic interview probe. A follow-up made only of these ("What did you personally
-# do?", "What was the result?") fits any answer, so it needs no word in common with it.
-_PROBE_WORDS: frozenset[str] = wordset(
-    """
-    action actions add answer affect afterwards achieve approach approaches alternative alternatives
-    assumption assumptions back benefit best biggest bit challenge challenges change changes
-    check choice choose chose concrete consider context cost costs deal decide decided decision
-    decisions describe detail details did different differently difficult downside effect else
-    example examples expect explain give fail failed failure feedback feel felt first go goal goals
-    handle handled happen happened hard hardest help idea ideally impact improve instead involved
-    kind know learn learned learnt lesson lessons little look looking main make manage measure
-    measured mean metric metrics mistake moment next number numbers option options outcome
-    outcomes part people person personally plan point problem process put react reaction reason
-    reasons responsible result results risk risks role say scene set share situation specific
-    step steps success succeed surprise surprised take talk task team tell thing things think
-    time today trade-off trade-offs turn turned walk way well went work worked worry wrong
-    project projects sure track manager colleague colleagues stakeholder stakeholders deadline
-    deadlines priority priorities
-    """
-)
-
-_PROBE_STEMS = frozenset(stem(w) for w in _PROBE_WORDS)
 
 
 def similarity(a: str, b: str) -> float:
@@ -101,6 +95,8 @@ _SINGLE_OPENERS = wordset(
 _TWO_WORD_OPENERS = frozenset(
     {"you mentioned", "you said", "looking back", "thinking back", "going back", "in hindsight"}
 )
+_QUOTE_VERB = re.compile(r"^you (?:said|mentioned|talked about)\b", re.IGNORECASE)
+_QUOTE_LEAD = re.compile(r"you (?:said|mentioned|talked about)\b[^?]*\.$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(
     r"[\[\]{}<>|\\]|_{2,}|\.\.\.|\b(?:xxx+|tbd|todo|lorem|placeholder|n/a)\b", re.IGNORECASE
 )
@@ -109,7 +105,7 @@ _AI_TALK = re.compile(
     r"|i cannot help|i can't help|openai|chatgpt)\b",
     re.IGNORECASE,
 )
-_PROMPT_LEAK = re.compile(r"\b(?:question|answer|follow[- ]?up|json)\s*:", re.IGNORECASE)
+_PROMPT_LEAK = re.compile(r"\b(?:question|answer|follow[- ]?up|json|ask about)\s*:", re.IGNORECASE)
 
 
 def _is_copy(a: str, b: str) -> bool:
@@ -142,7 +138,7 @@ def _near_copy(text: str, others: Iterable[str]) -> bool:
 
 def _topic_words(question: Question | str, answer: str) -> set[str]:
     if isinstance(question, Question):
-        parts = [question.text, *question.key_points, *question.follow_ups]
+        parts = [question.text, *question.key_points, *question.topics, *question.follow_ups]
     else:
         parts = [question]
     return content_words(" ".join([*parts, answer]))
@@ -184,27 +180,44 @@ def validate_follow_up(
         return "not a question (does not end with '?')"
     if clean.count("?") > 1:
         return "asks more than one question"
-    if len(split_sentences(clean)) > 1:
+    # "You said you cut the scope. Why that?" : one statement that quotes the answer may lead.
+    sentences = split_sentences(clean)
+    quoted = len(sentences) == 2 and _QUOTE_LEAD.match(sentences[0]) is not None
+    if len(sentences) > 1 and not quoted:
         return "more than one sentence"
+    asking = sentences[-1] if quoted else clean
+    tokens = words(asking)
     first_two = " ".join(tokens[:2])
-    opener = tokens[0].split("'")[0]  # "what's", "how'd", "can't"
+    opener = tokens[0].split("'")[0] if tokens else ""  # "what's", "how'd", "can't"
     if opener not in _SINGLE_OPENERS and first_two not in _TWO_WORD_OPENERS:
-        return f"does not start like a question ({tokens[0]!r})"
-    if any(tokens[i] == tokens[i + 1] == tokens[i + 2] for i in range(len(tokens) - 2)):
+        return f"does not start like a question ({opener!r})"
+    every = words(clean)
+    if any(every[i] == every[i + 1] == every[i + 2] for i in range(len(every) - 2)):
         return "repeats a word"
-    if len(set(tokens)) < len(tokens) / 2:
+    if len(set(every)) < len(every) / 2:
         return "repeats itself"
-    if _near_copy(clean, example_texts() if examples is None else examples):
+    if _near_copy(asking, example_texts() if examples is None else examples):
         return "copies a few-shot example"
     question_text = question.text if isinstance(question, Question) else question
-    if _near_copy(clean, [question_text]):
+    if _near_copy(asking, [question_text]):
         return "copies the question"
-    if _near_copy(clean, asked):
+    if _near_copy(clean, asked) or _near_copy(asking, asked):
         return "repeats an earlier question"
     answer_norm = " ".join(words(answer))
-    if _near_copy(clean, [answer]) or (answer_norm and " ".join(tokens) in answer_norm):
+    if _near_copy(asking, [answer]) or (answer_norm and " ".join(tokens) in answer_norm):
         return "copies the candidate's answer"
-    specific = content_words(clean) - _PROBE_STEMS
+
+    invented = invented_entities(clean, [*question_sources(question), answer])
+    if invented:
+        return (
+            f"brings in {', '.join(invented)}, which neither the question nor the answer mentions"
+        )
+    if quoted:
+        # The quote must be the candidate's: most of its words come from the answer.
+        lead = content_words(_QUOTE_VERB.sub("", sentences[0])) - _PROBE_STEMS
+        if lead and len(lead & content_words(answer)) < 0.6 * len(lead):
+            return "misquotes the candidate (the 'You said' part is not in the answer)"
+    specific = content_words(asking) - _PROBE_STEMS
     if specific and not specific & _topic_words(question, answer):
         return "off topic (no content word in common with the question or the answer)"
     return None
@@ -222,19 +235,16 @@ class FollowUp:
     reason: str
     #: the model's proposal when it was rejected (for logs and tests)
     model_text: str | None = None
+    #: what was said just before it, if anything (an acknowledgement)
+    lead_in: str = ""
 
 
-_STAR_PROBES: dict[str, str] = {
-    "situation": "Could you set the scene a little: where was this, and what was your role?",
-    "action": "What did you personally do, step by step?",
-    "result": "How did it turn out, and can you put a number on the result?",
-    "reflection": "Looking back, what did you learn, and what would you do differently?",
-}
-_KEY_POINT_TEMPLATES = (
-    "Could you also talk about {phrase}?",
-    "What would you say about {phrase} here?",
-    "Where {verb} {phrase} come in?",
-)
+#: How long the candidate may wait for the model's follow-up, from the acknowledgement on, before
+#: the rules' quote of their answer bridges the gap (about an acknowledgement's length) ...
+WAIT_S = 0.8
+#: ... and how much longer the model then has, while the quote plays, to supply the question.
+BRIDGE_WAIT_S = 1.4
+
 _GENERIC_PROBES = (
     "How would you measure whether it worked?",
     "Could you give me a concrete example of that?",
@@ -243,11 +253,43 @@ _GENERIC_PROBES = (
 )
 
 
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """What the rules chose: a ready follow-up, why, and the focus to give the model."""
+
+    text: str
+    reason: str
+    focus: str | None
+
+    @property
+    def lead(self) -> str | None:
+        """The "You said ..." sentence that opens :attr:`text`, if any (a bridge to speak)."""
+        sentences = split_sentences(self.text)
+        return sentences[0] if len(sentences) == 2 and _QUOTE_LEAD.match(sentences[0]) else None
+
+    @property
+    def question(self) -> str:
+        """:attr:`text` without its lead."""
+        lead = self.lead
+        return self.text[len(lead) :].strip() if lead else self.text
+
+
+#: Where a model call on its own thread leaves its result: (text or None, why, raw text).
+_Box = queue.Queue[tuple[str | None, str, str | None]]
+
+
+def _asking_part(text: str) -> str:
+    sentences = split_sentences(ascii_text(text))
+    return sentences[-1] if sentences else text
+
+
 class FollowUpPolicy:
     """Proposes one follow-up on an answer: the model's if it passes validation, else a rule's.
 
     ``llm`` may be None (rules only). ``instruction_tuned`` picks chat messages over a raw
-    few-shot completion prompt. ``seed`` fixes the model's sampling.
+    few-shot completion prompt. ``seed`` fixes the model's sampling. ``wait_s`` and
+    ``bridge_wait_s`` bound how long :meth:`compose` waits for the model while the candidate
+    listens (None: as long as it takes, as in text mode and the quality benchmark).
     """
 
     def __init__(
@@ -257,29 +299,161 @@ class FollowUpPolicy:
         instruction_tuned: bool = False,
         max_tokens: int = 72,
         seed: int = 0,
+        wait_s: float | None = WAIT_S,
+        bridge_wait_s: float = BRIDGE_WAIT_S,
     ) -> None:
         self._llm = llm
         self._instruction_tuned = instruction_tuned
         self._max_tokens = max_tokens
         self._seed = seed
         self._examples = example_texts()
+        self.wait_s = wait_s
+        self.bridge_wait_s = bridge_wait_s
+        # a model call started early on a speculative answer: (key, its result box)
+        self._prefetched: tuple[tuple[str, str, tuple[str, ...]], _Box] | None = None
+        self._prefetch_lock = threading.Lock()
+
+    def plan(self, question: Question, answer_text: str, asked: Sequence[str] = ()) -> FollowUpPlan:
+        """The rules' follow-up (a template quoting the answer), ready in milliseconds."""
+
+        probes = plan_probes(question, answer_text)
+        text, reason = self._rule(
+            question, answer_text, asked, [(p.text, p.reason) for p in probes]
+        )
+        return FollowUpPlan(text, reason, probes[0].focus if probes else None)
+
+    def model_follow_up(
+        self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None
+    ) -> tuple[str | None, str, str | None]:
+        """(accepted text or None, why, the model's raw text): one model call, checked."""
+
+        if self._llm is None:
+            return None, "no model", None
+        try:
+            model_text = self._ask_model(question, answer_text, focus)
+        except ModelError as exc:
+            return None, f"model failed ({exc})", None
+        problem = self.validate(model_text, question, answer_text, asked)
+        if problem is None and not judge_follow_up(model_text, question, answer_text).grounded:
+            problem = "not grounded (names nothing the candidate said, no missing part)"
+        if problem is not None:
+            return None, f"model proposal rejected: {problem}", model_text
+        about = f" (asked about: {focus})" if focus else ""
+        return model_text, f"model proposal passed validation{about}", model_text
 
     def propose(self, question: Question, answer_text: str, asked: Sequence[str] = ()) -> FollowUp:
-        """A follow-up on ``answer_text`` that repeats none of ``asked`` (earlier follow-ups)."""
-        why_not_model = "no model"
-        model_text: str | None = None
+        """A follow-up on ``answer_text`` that repeats none of ``asked`` (earlier follow-ups).
+
+        The rules choose what to probe; the model phrases it, and its text is used only if it
+        passes validation and is grounded in the answer. Otherwise a template that quotes the
+        answer asks the same thing. Waits for the model as long as it takes.
+        """
+        plan = self.plan(question, answer_text, asked)
+        text, why, model_text = self.model_follow_up(question, answer_text, asked, plan.focus)
+        if text is not None:
+            return FollowUp(text, "llm", why)
+        return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", model_text)
+
+    def prefetch(self, question: Question, answer_text: str, asked: Sequence[str]) -> FollowUpPlan:
+        """Start the model on a speculative answer (the candidate has paused, maybe for good).
+
+        :meth:`compose` uses the result if it is asked about exactly this answer; otherwise it
+        is discarded. Safe to call from another thread than :meth:`compose`'s. Returns the
+        rules' plan, whose sentences the caller may synthesize ahead.
+        """
+        plan = self.plan(question, answer_text, asked)
+        if self._llm is None or self.wait_s is None:
+            return plan
+        key = (question.id, answer_text, tuple(asked))
+        with self._prefetch_lock:
+            if self._prefetched is not None and self._prefetched[0] == key:
+                return plan
+        box = self._start_model(question, answer_text, asked, plan.focus)
+        with self._prefetch_lock:
+            self._prefetched = (key, box)
+        return plan
+
+    def _start_model(
+        self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None
+    ) -> _Box:
+        box: _Box = queue.Queue(maxsize=1)
+        asked = list(asked)
+        threading.Thread(
+            target=lambda: box.put(self.model_follow_up(question, answer_text, asked, focus)),
+            name="follow-up",
+            daemon=True,
+        ).start()
+        return box
+
+    def compose(
+        self,
+        question: Question,
+        answer_text: str,
+        asked: Sequence[str],
+        on_done: Callable[[FollowUp], None],
+        ack: str = "",
+    ) -> Iterator[str]:
+        """The follow-up as pieces to speak, without leaving the candidate in silence.
+
+        The model runs on its own thread (started at the candidate's pause by
+        :meth:`prefetch`, or now) while ``ack`` plays (a stock phrase, synthesized ahead, so
+        the candidate hears the interviewer at once). If the model has not answered within
+        ``wait_s``, the rules' quote of the candidate ("You said you cut the scope.") bridges
+        the gap and the model gets ``bridge_wait_s`` more to supply the question; then the
+        template's question is asked. ``on_done`` receives the follow-up as spoken, before its
+        last piece is yielded. With ``wait_s`` None (typed answers) it waits for the model.
+        """
+        plan = self.plan(question, answer_text, asked)
+        if self.wait_s is None:
+            follow_up = replace(self.propose(question, answer_text, asked), lead_in=ack)
+            on_done(follow_up)
+            yield from (ack, follow_up.text) if ack else (follow_up.text,)
+            return
+        box: _Box | None = None
         if self._llm is not None:
-            try:
-                model_text = self._ask_model(question, answer_text)
-            except ModelError as exc:
-                why_not_model = f"model failed ({exc})"
+            key = (question.id, answer_text, tuple(asked))
+            with self._prefetch_lock:
+                early, self._prefetched = self._prefetched, None
+            if early is not None and early[0] == key:
+                box = early[1]  # composed while the candidate's pause was still running
             else:
-                problem = self.validate(model_text, question, answer_text, asked)
-                if problem is None:
-                    return FollowUp(model_text, "llm", "model proposal passed validation")
-                why_not_model = f"model proposal rejected: {problem}"
-        text, reason = self._rule(question, answer_text, asked)
-        return FollowUp(text, "rule", f"{why_not_model}; {reason}", model_text)
+                box = self._start_model(question, answer_text, asked, plan.focus)
+
+        def result(timeout: float) -> tuple[str | None, str, str | None] | None:
+            if box is None:
+                return None, "no model", None
+            try:
+                return box.get(timeout=max(0.0, timeout))
+            except queue.Empty:
+                return None
+
+        def fallback(got: tuple[str | None, str, str | None] | None, lead_in: str) -> FollowUp:
+            why = got[1] if got is not None else "model not ready in time"
+            return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
+
+        if ack:
+            yield ack  # cached audio: the candidate hears the interviewer at once
+        got = result(self.wait_s)
+        if got is not None and got[0] is not None:
+            on_done(FollowUp(got[0], "llm", got[1], lead_in=ack))
+            yield got[0]
+            return
+        lead = plan.lead
+        if lead is None:
+            on_done(fallback(got, ack))
+            yield plan.text
+            return
+        yield lead  # the candidate's own words while the model finishes
+        got = got or result(self.bridge_wait_s)
+        if got is not None and got[0] is not None:
+            asking = _asking_part(got[0])
+            combined = f"{lead} {asking}"
+            if self.validate(combined, question, answer_text, asked) is None:
+                on_done(FollowUp(combined, "llm", f"{got[1]}; after the quote", lead_in=ack))
+                yield asking
+                return
+        on_done(fallback(got, ack))
+        yield plan.question
 
     def validate(
         self, text: str, question: Question, answer_text: str, asked: Sequence[str] = ()
@@ -289,11 +463,11 @@ class FollowUpPolicy:
             text, question=question, answer=answer_text, examples=self._examples, asked=asked
         )
 
-    def _ask_model(self, question: Question, answer_text: str) -> str:
+    def _ask_model(self, question: Question, answer_text: str, focus: str | None = None) -> str:
         prompt = (
-            follow_up_messages(question.text, answer_text)
+            follow_up_messages(question.text, answer_text, focus)
             if self._instruction_tuned
-            else follow_up_prompt(question.text, answer_text)
+            else follow_up_prompt(question.text, answer_text, focus)
         )
         assert self._llm is not None
         value = self._llm.complete_json(
@@ -308,41 +482,26 @@ class FollowUpPolicy:
             raise ModelError("follow_up is not a string")
         return ascii_text(text).strip(" \"'")
 
-    def _rule(self, question: Question, answer: str, asked: Sequence[str]) -> tuple[str, str]:
-        """The first rule-based probe that passes validation, with the reason it was chosen."""
-        candidates = list(self._rule_candidates(question, answer))
+    def _rule(
+        self,
+        question: Question,
+        answer: str,
+        asked: Sequence[str],
+        probes: Sequence[tuple[str, str]],
+    ) -> tuple[str, str]:
+        """The first rule-based follow-up that passes validation, with the reason it was chosen.
+
+        First the planned probes (templates quoting the answer), then the bank's own follow-ups,
+        then generic probes.
+        """
+        candidates = [
+            *probes,
+            *((ascii_text(t), "rule: next follow-up from the bank") for t in question.follow_ups),
+            *((t, "rule: generic probe") for t in _GENERIC_PROBES[:-1]),
+        ]
         for text, reason in candidates:
             if self.validate(text, question, answer, asked) is None:
                 return text, reason
         # Everything was asked already (or the bank's wording fails the checks): a neutral
         # closing probe, which always fits.
         return _GENERIC_PROBES[-1], "nothing left to probe"
-
-    def _rule_candidates(self, question: Question, answer: str) -> Iterable[tuple[str, str]]:
-        if question.type == "behavioral":
-            for part in missing_star_parts(answer):
-                yield _STAR_PROBES[part], f"rule: answer lacks the STAR {part}"
-        else:
-            covered = covered_key_points(question, answer)
-            for index, (point, ok) in enumerate(zip(question.key_points, covered, strict=True)):
-                if ok:
-                    continue
-                phrase = topic_phrase(point)
-                # Probe a concept the candidate did not name and the question did not give.
-                if phrase is None or content_words(phrase) <= content_words(
-                    f"{answer} {question.text}"
-                ):
-                    continue
-                yield _key_point_probe(question.id, phrase), f"rule: key point {index + 1} missing"
-        for text in question.follow_ups:
-            yield ascii_text(text), "rule: next follow-up from the bank"
-        for text in _GENERIC_PROBES[:-1]:
-            yield text, "rule: generic probe"
-
-
-def _key_point_probe(question_id: str, phrase: str) -> str:
-    # Stable variety: the template depends on the question and phrase, not on a global counter,
-    # so the same interview replays with the same words.
-    index = zlib.crc32(f"{question_id}:{phrase}".encode()) % len(_KEY_POINT_TEMPLATES)
-    verb = "do" if is_plural(phrase.split()[-1]) else "does"
-    return _KEY_POINT_TEMPLATES[index].format(phrase=phrase, verb=verb)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
 from interviewer.interview.base import Answer, Reply, ReplyKind
-from interviewer.interview.followup import FollowUpPolicy
+from interviewer.interview.followup import FollowUp, FollowUpPolicy
 from interviewer.interview.intents import (
     Command,
     is_no,
@@ -38,7 +38,7 @@ from interviewer.interview.phrases import (
     ACKS,
     ANY_QUESTIONS,
     LAST_QUESTION,
-    TRANSITIONS,
+    MOVING_ON,
     greeting,
     sentence,
 )
@@ -100,7 +100,6 @@ class InterviewMachine(Resumable):
             raise ConfigError("an interview needs at least one question")
         seed = spec.derived_seed()
         self._acks = random.Random(seed).sample(ACKS, len(ACKS))
-        self._transitions = random.Random(seed + 1).sample(TRANSITIONS, len(TRANSITIONS))
         self._phase: Phase = "ready"
         self._index = 0
         self._said = 0  # acknowledgements and transitions used, to vary them in turn
@@ -170,6 +169,26 @@ class InterviewMachine(Resumable):
         if self._phase == "candidate_questions":
             return self._on_candidate_turn(text)
         return self._on_answer_text(text)
+
+    def speculate(self, text: str) -> list[str]:
+        """The candidate paused and may be done: start composing a follow-up on ``text``.
+
+        Called by the pipeline from its speech-recognition thread while the brain thread waits
+        for the turn to end; it only reads the machine's state. If the turn ends with this
+        text, :meth:`on_answer` finds the model's follow-up under way or ready. Returns the
+        sentences the rules would say (to synthesize ahead), or nothing.
+        """
+        text = " ".join(text.split())
+        if self._phase != "question" or not self._can_follow_up():
+            return []
+        if len(words(text)) < SHORT_ANSWER_WORDS or parse_command(text) is not None:
+            return []
+        question = self._questions[self._index]
+        # the same answer text _follow_up_reply will see once this turn is closed
+        pairs = self._answers.get(question.id, [])
+        answer = " ".join([*(a for _, a in pairs), " ".join([*self._parts, text])])
+        plan = self._followups.prefetch(question, answer, list(self._follow_ups))
+        return [plan.text]
 
     def planned_next(self) -> str | None:
         """The next bank question's text when the next reply will surely ask it."""
@@ -263,26 +282,35 @@ class InterviewMachine(Resumable):
         return self._next_question(self._ack())
 
     def _follow_up_reply(self, question: Question, ack: str) -> Reply:
-        """A follow-up whose text is composed while its acknowledgement is already playing.
+        """A follow-up whose text is composed while the interviewer is already speaking.
 
-        The model takes a second or more on a CPU; yielding the acknowledgement first lets the
-        speaking pipeline answer the candidate at once. The state is updated when the follow-up
-        is known; the pipeline consumes every reply fully before the next ``on_answer``.
+        The model takes a second or more on a CPU; yielding the acknowledgement (or a quote of
+        the answer, see :meth:`FollowUpPolicy.compose`) first lets the speaking pipeline answer
+        the candidate at once. The state is updated when the follow-up is known; the pipeline
+        consumes every reply fully before the next ``on_answer``.
         """
         question_id = self._current_id()
         answer = self._question_answer()
         asked = list(self._follow_ups)
         meta: dict[str, str] = {}
 
-        def pieces() -> Iterator[str]:
-            yield ack
-            follow_up = self._followups.propose(question, answer, asked=asked)
+        def record(follow_up: FollowUp) -> None:
+            # called by the policy before the follow-up's last piece is spoken
             self._follow_ups.append(follow_up.text)
             self._asking = follow_up.text
-            self._last_said = f"{ack} {follow_up.text}"
+            self._last_said = f"{follow_up.lead_in} {follow_up.text}".strip()
             self._log("follow_up", question_id, self._last_said)
-            meta.update(source=follow_up.source, reason=follow_up.reason)
-            yield follow_up.text
+            # "asks": the substance after the acknowledgement, whose start the pipeline times
+            meta.update(
+                source=follow_up.source,
+                reason=follow_up.reason,
+                asks=follow_up.text,
+                asks_kind="follow_up",
+            )
+
+        def pieces() -> Iterator[str]:
+            # the acknowledgement, or a quote of the answer in its place, then the question
+            yield from self._followups.compose(question, answer, asked, record, ack=ack)
 
         return Reply(
             kind="follow_up",
@@ -303,7 +331,7 @@ class InterviewMachine(Resumable):
             return self._say(
                 "prompt", ["Take your time. Would you like me to repeat the question?"]
             )
-        return self._next_question("Let's move on.", moving_on=True)
+        return self._next_question("Let's move on.")
 
     def _on_command(self, command: Command) -> Reply:
         if command == "end":
@@ -318,7 +346,7 @@ class InterviewMachine(Resumable):
         # skip
         if self._phase == "candidate_questions":
             return self._closing()
-        return self._next_question("No problem, let's move on.", moving_on=True)
+        return self._next_question("No problem, let's move on.")
 
     def _on_candidate_turn(self, text: str) -> Reply:
         if not is_question(text):
@@ -348,23 +376,26 @@ class InterviewMachine(Resumable):
 
     # ------------------------------------------------------------------ moving on
 
-    def _next_question(self, lead: str, *, moving_on: bool = False) -> Reply:
+    def _next_question(self, lead: str) -> Reply:
         """Leave the current question and ask the next, or go to the candidate's questions.
 
-        ``moving_on`` says that ``lead`` already announces the move ("Let's move on."), so no
-        transition phrase follows it.
+        After ``lead`` (an acknowledgement, or "Let's move on.") comes the question itself, which
+        says that we moved on: every word before it is waiting time for the candidate. Only the
+        last question is announced.
         """
         self._close_exchange()
         self._index += 1
         self._reset_question_state()
         if self._index < len(self._questions) and not self._time_up():
             question = self._questions[self._index]
-            if self._index == len(self._questions) - 1:
-                transition = LAST_QUESTION
-            else:
-                transition = "" if moving_on else self._transition()
-            intro = f"{lead} {transition}".strip()
-            return self._say("question", [intro, question.text], prompt=question.text)
+            last = self._index == len(self._questions) - 1
+            intro = f"{lead} {LAST_QUESTION if last else ''}".strip()
+            return self._say(
+                "question",
+                [intro, question.text],
+                prompt=question.text,
+                meta={"asks": question.text, "asks_kind": "question"},
+            )
         return self._to_candidate_questions(lead)
 
     def _to_candidate_questions(self, lead: str) -> Reply:
@@ -448,15 +479,12 @@ class InterviewMachine(Resumable):
         The speaking pipeline synthesizes them ahead of time, so the first words of a reply are
         audible the moment the candidate stops.
         """
-        return [*ACKS, *TRANSITIONS, LAST_QUESTION]
+        return [*ACKS, *MOVING_ON, LAST_QUESTION]
 
     def _ack(self) -> str:
         text = self._acks[self._said % len(self._acks)]
         self._said += 1
         return text
-
-    def _transition(self) -> str:
-        return self._transitions[self._said % len(self._transitions)]
 
     def _company_name(self) -> str | None:
         if self._company is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from interviewer.interview.bank import CompanyProfile
 from interviewer.interview.spec import InterviewSpec
 
-__all__ = ["ACKS", "ANY_QUESTIONS", "LAST_QUESTION", "TRANSITIONS", "greeting", "sentence"]
+__all__ = ["ACKS", "ANY_QUESTIONS", "LAST_QUESTION", "MOVING_ON", "greeting", "sentence"]
 
 ANY_QUESTIONS = "Do you have any questions for me?"
 
@@ -17,7 +17,8 @@ ACKS = (
     "Understood, thank you.",
     "Alright, thank you.",
 )
-TRANSITIONS = ("Let's move on.", "Next question.", "Here's the next one.", "Moving on.")
+#: What leads into the next question when there was no answer to acknowledge.
+MOVING_ON = ("Let's move on.", "No problem, let's move on.")
 LAST_QUESTION = "Here's my last question."
 
 

@@ -45,6 +45,8 @@ class FewShot:
 
     question: str
     answer: str
+    #: what the rules chose to probe (the prompt's "Ask about:" line)
+    focus: str
     follow_up: str
 
 
@@ -53,36 +55,40 @@ FEW_SHOT: tuple[FewShot, ...] = (
         "Tell me about a time you improved a process your team relied on.",
         "Our release checklist was a wiki page nobody read, so I turned it into a script that "
         "runs before every deploy.",
-        "How did you get the rest of the team to start using the script?",
+        "how the team started using the script",
+        "You said you turned the checklist into a script. How did you get the team to use it?",
     ),
     FewShot(
         "How would you pick a sample size for a customer survey?",
         "I would use the standard formula with the margin of error we can accept.",
+        "the margin of error",
         "What margin of error would you accept for this survey, and why?",
     ),
     FewShot(
         "Describe a time you had to give a customer bad news.",
         "An export for a big customer slipped by a week. We told them and they were unhappy, "
         "but they stayed with us.",
-        "What did you personally say to the customer when you broke the news?",
+        "what you personally did",
+        "You said the export slipped by a week. How did you break the news to them?",
     ),
     FewShot(
         "How would you speed up a slow unit test suite?",
         "I would find the slowest tests and mock out the network calls they make.",
+        "keeping the mocks in line with the real services",
         "How would you keep those mocks in line with the real services over time?",
     ),
 )
 
 _INSTRUCTION = (
     "You are a job interviewer. After the candidate's answer, ask one short follow-up question "
-    "(under 25 words) about a detail the answer left out: their own actions, a number, a "
-    "trade-off, or a result. Ask about their answer, not about anything else. Reply with JSON: "
-    '{"follow_up": "..."}'
+    "(under 25 words) about what the 'Ask about' line names. Refer to the candidate's own "
+    "words; never mention a person, customer, product, number or event they did not mention. "
+    'Reply with JSON: {"follow_up": "..."}'
 )
 
 _HEADER = (
     "Notes from job interviews. After each answer the interviewer asks one short follow-up "
-    "question about a detail the candidate left out.\n\n"
+    "question about a detail the candidate left out, in the candidate's own words.\n\n"
 )
 
 
@@ -93,26 +99,31 @@ def _clip(answer: str) -> str:
     return " ".join(words)
 
 
-def _block(question: str, answer: str) -> str:
-    return f"Question: {' '.join(question.split())}\nAnswer: {_clip(answer)}\nFollow-up: "
+def _block(question: str, answer: str, focus: str | None) -> str:
+    ask = f"Ask about: {' '.join(focus.split())}\n" if focus else ""
+    return f"Question: {' '.join(question.split())}\nAnswer: {_clip(answer)}\n{ask}Follow-up: "
 
 
-def follow_up_prompt(question: str, answer: str) -> str:
-    """A raw completion prompt for a base model: header, examples, then the real exchange."""
+def follow_up_prompt(question: str, answer: str, focus: str | None = None) -> str:
+    """A raw completion prompt for a base model: header, examples, then the real exchange.
+
+    ``focus`` is what the rules chose to probe; the examples carry one too, so the model
+    learns to follow it.
+    """
     shots = "".join(
-        _block(s.question, s.answer) + json.dumps({"follow_up": s.follow_up}) + "\n\n"
+        _block(s.question, s.answer, s.focus) + json.dumps({"follow_up": s.follow_up}) + "\n\n"
         for s in FEW_SHOT
     )
-    return _HEADER + shots + _block(question, answer)
+    return _HEADER + shots + _block(question, answer, focus)
 
 
-def follow_up_messages(question: str, answer: str) -> list[ChatMessage]:
+def follow_up_messages(question: str, answer: str, focus: str | None = None) -> list[ChatMessage]:
     """Chat messages for an instruction-tuned model: instruction, examples as turns, then ours."""
     messages = [ChatMessage("system", _INSTRUCTION)]
     for s in FEW_SHOT:
-        messages.append(ChatMessage("user", _block(s.question, s.answer).rstrip()))
+        messages.append(ChatMessage("user", _block(s.question, s.answer, s.focus).rstrip()))
         messages.append(ChatMessage("assistant", json.dumps({"follow_up": s.follow_up})))
-    messages.append(ChatMessage("user", _block(question, answer).rstrip()))
+    messages.append(ChatMessage("user", _block(question, answer, focus).rstrip()))
     return messages
 
 

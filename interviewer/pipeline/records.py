@@ -91,6 +91,19 @@ class Exchange:
     playback_start: float | None = None
     reply_kind: str = ""
     timed_out: bool = False
+    #: first audio of the reply's substance: the follow-up or next question, not the "Thanks."
+    question_start: float | None = None
+    #: "follow_up" | "question" (what the substance was), "" when the reply asked nothing
+    substance_kind: str = ""
+    #: the longest silence between two audible stretches of the reply (seconds)
+    max_silence: float | None = None
+
+    @property
+    def substance(self) -> float | None:
+        """What the candidate waits for: their last word to the first word of the question."""
+        if self.question_start is None or self.speech_end is None:
+            return None
+        return self.question_start - self.speech_end
 
     @property
     def voice_to_voice(self) -> float | None:
@@ -109,6 +122,21 @@ class Exchange:
             k: (None if v is None else round(v - t0, 4))
             for k, v in asdict(self).items()
             if k in LATENCY_FIELDS
+        }
+
+    def substance_marks(self, t0: float) -> dict[str, Any]:
+        """``question_start`` (conversation time), ``substance_ms`` and ``max_silence_ms``."""
+
+        def ms(value: float | None) -> float | None:
+            return None if value is None else round(1000 * value, 1)
+
+        return {
+            "question_start": None
+            if self.question_start is None
+            else round(self.question_start - t0, 4),
+            "substance_kind": self.substance_kind or None,
+            "substance_ms": ms(self.substance),
+            "max_silence_ms": ms(self.max_silence),
         }
 
 
@@ -157,11 +185,29 @@ def transcript_doc(
             for t in turns
         ],
         "latency": {
-            "exchanges": [e.relative(t0) for e in answered],
+            "exchanges": [e.relative(t0) | e.substance_marks(t0) for e in answered],
             "summary": {
                 "voice_to_voice_ms": percentiles_ms(v2v),
                 "response_ms": percentiles_ms(resp),
+                **substance_summary(answered),
             },
         },
         "stats": stats,
     }
+
+
+def substance_summary(exchanges: list[Exchange]) -> dict[str, Any]:
+    """``substance_ms`` (p50/p95, all and per kind) and the longest silence in a turn."""
+    out: dict[str, Any] = {}
+    for kind in ("", "follow_up", "question"):
+        values = [
+            e.substance
+            for e in exchanges
+            if e.substance is not None and (not kind or e.substance_kind == kind)
+        ]
+        out["substance_ms" if not kind else f"substance_{kind}_ms"] = percentiles_ms(values)
+    silences = [e.max_silence for e in exchanges if e.max_silence is not None]
+    out["max_silence_ms"] = percentiles_ms(silences) | {
+        "max": round(1000 * max(silences), 1) if silences else None
+    }
+    return out

@@ -43,6 +43,7 @@ from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, tran
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
 from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
 from interviewer.pipeline.turn_end import NUDGE_TEXT
+from interviewer.text import split_sentences
 from interviewer.types import LATENCY_FIELDS as LATENCY_FIELDS  # re-exported for the demo
 from interviewer.types import AudioArray, Word
 
@@ -95,6 +96,10 @@ def _marker(marks: dict[str, float], name: str, clock: Callable[[], float]) -> C
 
 class InterviewRunner:
     """Runs one interview through a duplex audio end until the brain says it is finished."""
+
+    #: at each speculative final, let the brain start composing its reply (the brain's
+    #: ``speculate``); the sequential baseline does not
+    speculates = True
 
     def __init__(
         self,
@@ -171,6 +176,11 @@ class InterviewRunner:
         self.listener.set_tail_text(
             final.pause_id, final.text, prosody=final.prosody, lone_tail_s=final.lone_tail_s
         )
+        # The candidate paused: the brain may start its reply while the endpoint silence runs.
+        speculate = getattr(self.brain, "speculate", None)
+        if speculate is not None and self.speculates and final.text.strip():
+            for text in speculate(final.text) or ():
+                self.speaker.prepare(text)  # e.g. the quote that may bridge to the follow-up
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -336,6 +346,12 @@ class InterviewRunner:
             self._emit_exchange(exchange)
         self._wait_played(utt)
         log = self.playback.log(utt)
+        if exchange is not None:
+            asks = split_sentences(reply.meta.get("asks", ""))
+            entry = next((e for e in log.sentences if e.sentence in asks), None)
+            exchange.question_start = entry.start if entry is not None else None
+            exchange.substance_kind = reply.meta.get("asks_kind", "") if entry else ""
+            exchange.max_silence = log.max_silence
         start = start or log.first_sample_time
         heard = log.heard_text()
         if heard:

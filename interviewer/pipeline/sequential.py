@@ -21,6 +21,7 @@ from interviewer.pipeline.listener import Listener
 from interviewer.pipeline.runner import InterviewRunner, TurnEnd
 from interviewer.pipeline.speaker import chunk_sentences
 from interviewer.pipeline.transcriber import FinalText
+from interviewer.text import join_pieces
 from interviewer.types import AudioArray, Word
 
 
@@ -61,6 +62,9 @@ class WholeAnswer:
 class SequentialRunner(InterviewRunner):
     """:class:`InterviewRunner` with every stage run one after the other (see the module)."""
 
+    #: the baseline composes nothing before the turn has ended
+    speculates = False
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # no speculative text to judge a pause by: every pause of ``silence_s`` ends the turn
@@ -84,7 +88,7 @@ class SequentialRunner(InterviewRunner):
 
     def _say(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
         """The whole reply text, then all of its audio, then play."""
-        text = "".join(reply.pieces)
+        text = join_pieces(reply.pieces)
         marks["llm_first_token"] = self.clock()
         sentences = list(chunk_sentences([text]))
         marks["first_sentence"] = self.clock()

@@ -101,7 +101,7 @@ def import_bank_file(src: Path, dest_dir: Path, existing: Sequence[Path] | None 
 
 def _question_yaml(question: Question, indent: int) -> str:
     item = question.model_dump(mode="python", exclude_none=True)
-    for key in ("companies", "key_points", "red_flags"):
+    for key in ("companies", "key_points", "topics", "red_flags"):
         if not item.get(key):
             item.pop(key, None)
     block = yaml.safe_dump(

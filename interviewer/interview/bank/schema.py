@@ -161,6 +161,8 @@ class Question(_Model):
     follow_ups: list[Text] = Field(min_length=2)
     rubric: Rubric
     key_points: list[Text] = Field(default_factory=list, validate_default=True)
+    #: a short, hand-written noun phrase per key point ("effect size"), for follow-ups to name
+    topics: list[Text] = Field(default_factory=list)
     red_flags: list[RedFlag] = Field(default_factory=list)
     evaluation_notes: Text | None = None
 
@@ -189,6 +191,14 @@ class Question(_Model):
         if info.data.get("type") == "technical" and not key_points:
             raise ValueError("technical questions need at least one key point")
         return key_points
+
+    @field_validator("topics")
+    @classmethod
+    def _one_topic_per_key_point(cls, topics: list[str], info: ValidationInfo) -> list[str]:
+        points = info.data.get("key_points") or []
+        if topics and len(topics) != len(points):
+            raise ValueError(f"needs one topic per key point ({len(points)}), got {len(topics)}")
+        return topics
 
 
 class CompanyFact(_Model):
