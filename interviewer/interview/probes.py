@@ -228,8 +228,18 @@ def _red_flag(question: Question, clauses: list[str]) -> Probe | None:
     for flag in _red_flag_texts(question):
         needed = content_words(flag)
         for clause in clauses:
-            shared = needed & content_words(clause)
-            if needed and len(shared) >= max(2, _RED_FLAG_OVERLAP * len(needed)) and _said(clause):
+            said = content_words(clause)
+            shared = needed & said
+            # A correct definition and its classic misreading share most words ("assuming the
+            # null is true" / "the probability the null is true"): as in the scorer, the clause
+            # must be nearer the wrong claim than any key point.
+            to_point = max((len(said & content_words(k)) for k in question.key_points), default=0)
+            if (
+                needed
+                and len(shared) >= max(2, _RED_FLAG_OVERLAP * len(needed))
+                and len(shared) > to_point
+                and _said(clause)
+            ):
                 ask = "Could you walk me through why that holds?"
                 return Probe(
                     "red_flag",
