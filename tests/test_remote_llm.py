@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,47 @@ def test_timeout_hands_the_follow_up_to_the_rules(silent_server: str) -> None:
     assert silent_server in follow_up.reason
     with pytest.raises(ModelError, match=r"no reply within 0\.5 s"):
         list(llm.stream("Hello", max_tokens=4))
+    llm.close()
+
+
+@pytest.fixture
+def thinking_server() -> Iterator[str]:
+    """A loopback server that starts an event stream and sends no token (a long prompt)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                    b"transfer-encoding: chunked\r\n\r\n"
+                )
+            except OSError:
+                return
+            held.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}/v1"
+    srv.close()
+    for c in held:
+        c.close()
+
+
+def test_barge_in_before_the_first_token_ends_the_call(thinking_server: str) -> None:
+    llm = RemoteLLM(thinking_server, model="m", timeout_s=60)
+    for _ in range(2):  # and the engine is usable again afterwards
+        stop = threading.Event()
+        threading.Timer(0.2, stop.set).start()
+        t0 = time.monotonic()
+        assert list(llm.stream("Tell me about", stop_event=stop)) == []
+        # without the stream being shut from the side, only the 60 s read timeout would end it
+        assert time.monotonic() - t0 < 30
+        assert llm.last_result is not None and llm.last_result.stopped
     llm.close()
 
 

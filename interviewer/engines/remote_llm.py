@@ -15,8 +15,10 @@ their rule-based fallback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -175,8 +177,9 @@ class RemoteLLM:
         stop_event: threading.Event | None = None,
         seed: int = 0,
     ) -> Iterator[str]:
-        """Stream over server-sent events. Setting ``stop_event`` closes the stream after the
-        piece in hand, which tells the server to stop generating (it sees the disconnect)."""
+        """Stream over server-sent events. Setting ``stop_event`` closes the stream (within
+        20 ms, even before the first token), which tells the server to stop generating: it
+        sees the disconnect."""
         if stop_event is not None and stop_event.is_set():
             self._set_last("", None, 0, stopped=True)
             return
@@ -194,11 +197,18 @@ class RemoteLLM:
         pieces: list[str] = []
         usage: Any = None
         stopped = False
+        done = threading.Event()
         try:
             with self._http.stream("POST", path, json=body) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     resp.raise_for_status()
+                if stop_event is not None:
+                    # A barge-in while the server is still reading the prompt (no token to wake
+                    # us yet): close the stream from here, which ends the blocked read.
+                    threading.Thread(
+                        target=_close_on, args=(stop_event, done, resp), daemon=True
+                    ).start()
                 for data in _sse_data(resp.iter_lines()):
                     if stop_event is not None and stop_event.is_set():
                         stopped = True
@@ -211,9 +221,12 @@ class RemoteLLM:
                     if stop_event is not None and stop_event.is_set():
                         stopped = True
                         break
-        except httpx.HTTPError as exc:
-            raise self._fail(exc) from exc
+        except (httpx.HTTPError, httpx.StreamError) as exc:
+            if stop_event is None or not stop_event.is_set():
+                raise self._fail(exc) from exc
+            stopped = True  # the stream closed under us by the barge-in: a clean stop
         finally:
+            done.set()
             self._set_last("".join(pieces), usage, len(pieces), stopped)
 
     def complete_json(
@@ -282,6 +295,18 @@ class RemoteLLM:
     @property
     def last_result(self) -> LLMResult | None:
         return self._last
+
+
+def _close_on(stop_event: threading.Event, done: threading.Event, resp: httpx.Response) -> None:
+    while not done.wait(0.02):
+        if stop_event.is_set():
+            # Closing a socket does not wake a thread blocked reading it; shutting it down does.
+            stream = resp.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            with contextlib.suppress(Exception):
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+            return
 
 
 def _sse_data(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
