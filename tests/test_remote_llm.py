@@ -177,3 +177,20 @@ def test_real_server_json_dialect_and_barge_in(remote_llm: RemoteLLM, llm_server
     # the closed stream left the server serving: the next call streams as usual
     after = list(remote_llm.stream("The interview began", max_tokens=3))
     assert after and not remote_llm.last_result.stopped
+
+
+def test_models_table_shows_the_server() -> None:
+    from typer.testing import CliRunner
+
+    from interviewer.cli import app
+
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    res = CliRunner().invoke(app, ["--llm-url", url, "--llm", "qwen", "models", "--role", "llm"])
+    assert res.exit_code == 0, res.output
+    assert "remote" in res.output and url in res.output and "qwen" in res.output
+    checked = CliRunner().invoke(
+        app, ["--llm-url", url, "--llm", "qwen", "models", "--role", "llm", "--verify"]
+    )
+    # the table names the failure; `interviewer.cli.main` turns the raised error into exit 2
+    assert checked.exit_code != 0
+    assert "cannot connect" in checked.output and "check --llm-url" in str(checked.exception)
