@@ -73,6 +73,11 @@ class Settings:
     #: CPU threads per engine; 0 lets each library pick (all cores).
     threads: int = 0
     llm_context: int = 2048
+    #: an OpenAI-compatible server to use instead of a local GGUF (``llm`` then names the
+    #: server's model; auto/embedded: the first it lists)
+    llm_url: str | None = None
+    #: seconds to wait for the server's next token or JSON reply before falling back to rules
+    llm_timeout: float = 30.0
     source: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     def model_spec(self, role: str) -> str:
@@ -99,6 +104,21 @@ class Settings:
                     clean[int_key] = int(clean[int_key])
                 except (TypeError, ValueError) as exc:
                     raise ConfigError(f"{origin}: {int_key} must be an integer") from exc
+        if "llm_timeout" in clean:
+            try:
+                clean["llm_timeout"] = float(clean["llm_timeout"])
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{origin}: llm_timeout must be a number of seconds") from exc
+            if not clean["llm_timeout"] > 0:
+                raise ConfigError(f"{origin}: llm_timeout must be above 0")
+        if "llm_url" in clean:
+            url = str(clean["llm_url"]).strip()
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(
+                    f"{origin}: llm_url {url!r} must be an http(s) URL, "
+                    "e.g. http://127.0.0.1:11434/v1"
+                )
+            clean["llm_url"] = url
         return replace(self, **clean, source=(*self.source, origin))
 
 
@@ -115,7 +135,7 @@ def _from_toml(path: Path) -> dict[str, Any]:
     if not isinstance(models, dict):
         raise ConfigError(f"{path}: [models] must be a table of role = model")
     for role, spec in models.items():
-        if role == "stt_final":
+        if role in ("stt_final", "llm_url"):
             flat[role] = str(spec)
             continue
         if role not in ROLES:
@@ -139,7 +159,7 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
         settings = settings.with_overrides(str(path), **_from_toml(path))
     env_values = {
         name: os.environ[f"INTERVIEWER_{name.upper()}"]
-        for name in (*ROLES, "stt_final", "device", "threads")
+        for name in (*ROLES, "stt_final", "device", "threads", "llm_url", "llm_timeout")
         if f"INTERVIEWER_{name.upper()}" in os.environ
     }
     settings = settings.with_overrides("environment", **env_values)

@@ -45,8 +45,15 @@ def default_bank_dirs(user_dir: Path | None = None) -> list[Path]:
 
 
 def llm_is_instruction_tuned(settings: Settings) -> bool:
-    """A downloaded or user-supplied LLM is taken as instruction-tuned; the embedded one is not."""
+    """A downloaded or user-supplied LLM is taken as instruction-tuned; the embedded one is not.
+
+    A remote one (``llm_url``) is a chat model unless ``llm`` says the server runs the
+    embedded base model.
+    """
     from interviewer.registry import resolve
+
+    if settings.llm_url:
+        return settings.llm != "embedded"
 
     return resolve("llm", settings).source != "embedded"
 

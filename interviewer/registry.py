@@ -27,7 +27,7 @@ class ResolvedModel:
 
     role: str
     model_id: str
-    source: str  # "path" | "downloaded" | "embedded"
+    source: str  # "path" | "downloaded" | "embedded" | "remote" (then ``path`` is the URL)
     path: Path
     #: empty when the files look right; otherwise what is wrong, with the fix
     problem: str = ""
@@ -266,6 +266,10 @@ def resolve(role: str, settings: Settings) -> ResolvedModel:
     if role not in ROLES:
         raise ConfigError(f"unknown model role {role!r}; roles: {', '.join(ROLES)}")
     spec = settings.model_spec(role)
+    if role == "llm" and settings.llm_url:
+        # served elsewhere (--llm-url): no files here; ``spec`` is the server's model name
+        name = "(the server's first model)" if spec in ("auto", "embedded") else spec
+        return ResolvedModel(role, name, "remote", Path(settings.llm_url))
     if spec == "embedded":
         return _embedded(role)
     if spec == "auto":

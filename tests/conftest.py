@@ -154,3 +154,78 @@ def real_llm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
         return load_llm(EMBEDDED)
     finally:
         mp.undo()
+
+
+#: What llama-cpp-python's OpenAI-compatible server imports beyond the bindings (its [server]
+#: extra; this project's `server` extra, in the dev install).
+SERVER_MODULES = ("fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
+
+
+@pytest.fixture(scope="session")
+def llm_server_url(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """``python -m llama_cpp.server`` on a free loopback port, serving the embedded GGUF."""
+    import importlib.util
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(
+            f"llama-cpp-python's server needs {', '.join(missing)}: pip install -e '.[server]'"
+        )
+    from interviewer.registry import assemble_embedded_llm, resolve
+
+    model = resolve("llm", EMBEDDED)
+    if not model.path.exists():
+        assemble_embedded_llm()
+        model = resolve("llm", EMBEDDED)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path_factory.getbasetemp() / "llm-server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model.path),
+         "--model_alias", "gemma-embedded", "--host", "127.0.0.1", "--port", str(port),
+         "--n_ctx", "2048", "--n_threads", str(min(2, os.cpu_count() or 1))],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited with {proc.returncode}; see {log.name}")
+            try:
+                if httpx.get(f"{url}/models", timeout=2, trust_env=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not answer within 120 s; see {log.name}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def remote_llm(llm_server_url: str):  # type: ignore[no-untyped-def]
+    """The embedded model through the OpenAI-compatible server, by the way a user selects it."""
+    from dataclasses import replace
+
+    from interviewer.engines import load_llm
+
+    # generous: the test machine is a few shared CPU cores
+    llm = load_llm(replace(EMBEDDED, llm_url=llm_server_url, llm_timeout=180.0))
+    yield llm
+    llm.close()  # type: ignore[attr-defined]

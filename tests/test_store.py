@@ -367,10 +367,10 @@ HELPER = textwrap.dedent(
 class _Child:
     """The helper script in a subprocess, its stdout lines read with a timeout."""
 
-    def __init__(self, tmp_path: Path, db: Path, mode: str) -> None:
+    def __init__(self, tmp_path: Path, db: Path, mode: str, name: str = "helper") -> None:
         script = tmp_path / "helper.py"
         script.write_text(HELPER)
-        self.stderr = (tmp_path / "helper.err").open("w")
+        self.stderr = (tmp_path / f"{name}.err").open("w")
         self.proc = subprocess.Popen(
             [sys.executable, str(script), str(db), mode],
             stdout=subprocess.PIPE,
@@ -392,7 +392,8 @@ class _Child:
             pytest.fail(f"helper printed nothing for {timeout}s (exit code {self.proc.poll()})")
 
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
         self.stderr.close()
 
@@ -418,14 +419,93 @@ def test_turns_survive_sigkill(tmp_path: Path) -> None:
         assert len(t.words) == 20 and t.latency["speech_end"] == float(i)
 
 
+RAW_HOLDER = (
+    "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+    "time.sleep(120)"
+)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
-def test_second_process_gets_a_clear_error(tmp_path: Path) -> None:
+def test_a_process_outside_the_lock_gets_a_clear_error(tmp_path: Path) -> None:
+    """The duckdb shell (or an old interviewer) keeping the file open: a clear error in time."""
     db = tmp_path / "busy.duckdb"
-    child = _Child(tmp_path, db, "hold")
+    Store.open(db).close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RAW_HOLDER, str(db)], stdout=subprocess.PIPE, text=True
+    )
     try:
-        child.line()
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
         with pytest.raises(StoreError, match="another interviewer process") as err:
-            Store.open(db)
-        assert f"pid {child.proc.pid}" in str(err.value) and str(db) in str(err.value)
+            Store.open(db, wait_s=0.5)
+        assert f"pid {proc.pid}" in str(err.value) and str(db) in str(err.value)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    with Store.open(db) as store:  # once it is gone the file is ours again
+        assert store.list_sessions() == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_cli_reads_and_writes_while_another_process_writes(tmp_path: Path) -> None:
+    """`interviewer sessions list/show/export/delete` while an interview commits turns."""
+    from typer.testing import CliRunner
+
+    from interviewer.cli import app
+
+    db = tmp_path / "shared.duckdb"
+    child = _Child(tmp_path, db, "write")
+    try:
+        sid = child.line().split()[1]
+        child.line()  # its first turn is in
+        runner = CliRunner()
+        listed = runner.invoke(app, ["sessions", "list", "--json", "--db", str(db)])
+        assert listed.exit_code == 0, listed.output
+        rows = json.loads(listed.stdout)
+        # the writer is alive: its session stays 'running', not marked interrupted
+        assert [(r["id"], r["status"]) for r in rows] == [(sid, "running")]
+        assert rows[0]["turns"] >= 1
+        exported = runner.invoke(app, ["sessions", "export", sid, "--db", str(db)])
+        assert exported.exit_code == 0, exported.output
+        assert json.loads(exported.stdout)["session"]["id"] == sid
+        # a write of our own, then delete it, all while the child keeps committing
+        with Store.open(db) as store:
+            mine = store.create_session({"role": "cli"}, {"llm": "m"}, "practice")
+            store.add_turn(mine, make_turn(0))
+            store.set_status(mine, "finished")
+        deleted = runner.invoke(app, ["sessions", "delete", mine, "--yes", "--db", str(db)])
+        assert deleted.exit_code == 0, deleted.output
+        n = int(child.line().split()[1])
+        later = [child.line() for _ in range(3)]
+        assert later == [f"turn {n + i} committed" for i in range(1, 4)]
     finally:
         child.kill()
+    with Store.open(db) as store:
+        assert [s.id for s in store.list_sessions()] == [sid]
+        assert len(store.get_session(sid).turns) >= n + 4
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_two_writers_at_once_and_sigkill_of_either(tmp_path: Path) -> None:
+    """Two processes commit turns into one file; killing one mid-stream leaves the other
+    writing, and neither loses a committed turn."""
+    db = tmp_path / "two.duckdb"
+    a = _Child(tmp_path, db, "write", name="a")
+    b = _Child(tmp_path, db, "write", name="b")
+    try:
+        sid_a = a.line().split()[1]
+        sid_b = b.line().split()[1]
+        seen_a = [a.line() for _ in range(5)]
+        a.kill()  # possibly while it holds the lock or the file
+        seen_b = [b.line() for _ in range(10)]  # b goes on: nothing is left locked
+    finally:
+        a.kill()
+        b.kill()
+    assert seen_a == [f"turn {i} committed" for i in range(5)]
+    assert seen_b == [f"turn {i} committed" for i in range(10)]
+    with Store.open(db) as store:
+        for sid, n in ((sid_a, 5), (sid_b, 10)):
+            rec = store.get_session(sid)
+            assert rec.status == "interrupted"
+            assert len(rec.turns) >= n
+            for i, t in enumerate(rec.turns):
+                assert (t.idx, t.question_id, t.answer_text) == (i, f"q{i}", "x" * 500 + str(i))

@@ -64,6 +64,14 @@ def main_callback(
     llm: Annotated[
         str | None, typer.Option(help="LLM model: auto, embedded, a name or a path.")
     ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-url",
+            help="An OpenAI-compatible server (llama.cpp, Ollama, vLLM) instead of a local "
+            "GGUF; --llm then names its model.",
+        ),
+    ] = None,
     tts: Annotated[
         str | None, typer.Option(help="TTS voice: auto, embedded, a name or a path.")
     ] = None,
@@ -81,6 +89,7 @@ def main_callback(
             stt=stt,
             stt_final=stt_final,
             llm=llm,
+            llm_url=llm_url,
             tts=tts,
             threads=threads,
         )

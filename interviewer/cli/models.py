@@ -88,12 +88,15 @@ def models_main(
             status = f"[green]ok[/] {detail}" if res.ok else f"[red]FAILED[/] {detail}"
             extra = [f"{res.load_s:.2f}", f"{res.infer_s:.2f}"] if res.ok else ["-", "-"]
         else:
-            if m.ok:
+            if m.source == "remote":
+                status = "on the server (--verify asks it)"
+            elif m.ok:
                 status = "[green]ok[/]" if m.path.exists() else "ok (assembled on first use)"
             else:
                 status = f"[red]{escape(m.problem)}[/]"
             extra = []
-        row = [m.role, m.model_id, m.source, _short_path(m.path), _fmt_size(m.size_bytes), status]
+        where = (settings.llm_url or "") if m.source == "remote" else _short_path(m.path)
+        row = [m.role, m.model_id, m.source, where, _fmt_size(m.size_bytes), status]
         table.add_row(*row, *extra)
     out.print(table)
     failed = [name for name, r in results.items() if not r.ok] or (

@@ -97,9 +97,16 @@ def load_stt_final(settings: Settings) -> STT | None:
 
 
 def load_llm(settings: Settings) -> LLM:
+    s = settings
+    if s.llm_url:
+        from interviewer.engines.remote_llm import RemoteLLM
+
+        # ``llm`` names the server's model; auto/embedded take the one it lists first
+        name = "" if s.llm in ("auto", "embedded") else s.llm
+        return RemoteLLM(s.llm_url, model=name, timeout_s=s.llm_timeout)
+
     from interviewer.engines.llama_llm import LlamaLLM
 
-    s = settings
     model = _model("llm", s)
     return LlamaLLM(
         model.path,

@@ -1,9 +1,10 @@
 """The interview store: sessions, turns and events in one DuckDB file.
 
-DuckDB allows one writing process per file, so a process opens the file once and shares one
-``Store`` between its interviews. Inside the process a single writer thread owns the write
-connection and commits each change in its own transaction; reads run on short-lived cursors from
-any thread.
+DuckDB allows one process at a time to have a file open, so a ``Store`` opens it only per
+operation, under a cross-process lock (:class:`.connection.FileAccess`): a server and the CLI, or
+two servers, share one file. Inside the process one ``Store`` is shared between interviews; a
+single writer thread commits each change in its own transaction (the changes queued meanwhile go
+in the same opening of the file); reads run on short-lived cursors from any thread.
 
 The records and their column lists live in :mod:`.rows`, export and import in :mod:`.transfer`,
 benchmark runs in :mod:`.bench_runs`, opening the file in :mod:`.connection`.
@@ -28,7 +29,7 @@ import duckdb
 from interviewer.config import user_data_dir
 from interviewer.store import bench_runs
 from interviewer.store.bench_runs import BenchRunRecord
-from interviewer.store.connection import connect, pid_alive, resolve_session
+from interviewer.store.connection import LOCK_WAIT_S, FileAccess, pid_alive, resolve_session
 from interviewer.store.rows import (
     EVENT_COLUMNS,
     LATENCY_KEYS,
@@ -86,24 +87,24 @@ class Store:
     committed. Session ids may be given as a unique prefix of at least 4 characters.
     """
 
-    def __init__(self, path: Path, con: Con) -> None:
+    def __init__(self, path: Path, access: FileAccess) -> None:
         """Use ``Store.open``."""
         self.path = path
         self._key = str(path.resolve())
-        self._root = con
-        self._cursor_lock = threading.Lock()
+        self._access = access
         self._state_lock = threading.Lock()
         self._closed = False
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(
-            target=self._write_loop, args=(con.cursor(),), name="store-writer", daemon=True
-        )
+        self._writer = threading.Thread(target=self._write_loop, name="store-writer", daemon=True)
         self._writer.start()
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Store:
+    def open(cls, path: Path | None = None, *, wait_s: float = LOCK_WAIT_S) -> Store:
         """Open (creating or upgrading) the database; sessions left by dead processes are marked
-        'interrupted'. Default path: ``user_data_dir() / "interviewer.duckdb"``."""
+        'interrupted'. Default path: ``user_data_dir() / "interviewer.duckdb"``.
+
+        Other processes may use the same file meanwhile; an operation waits up to ``wait_s`` for
+        them to finish theirs."""
         path = Path(path) if path is not None else user_data_dir() / DB_FILENAME
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,9 +116,13 @@ class Store:
                 # A second Store would be a second writer racing the first on the same rows.
                 raise StoreError(f"{path} is already open in this process; share its Store")
             _open_paths.add(key)
+        access = FileAccess(path, wait_s)
         try:
-            store = cls(path, connect(path))
+            with access.use():  # fail here, not on the first write, if the file is unusable
+                pass
+            store = cls(path, access)
         except BaseException:
+            access.close()
             with _registry_lock:
                 _open_paths.discard(key)
             raise
@@ -137,8 +142,7 @@ class Store:
             self._closed = True
             self._queue.put(None)
         self._writer.join()
-        with self._cursor_lock:
-            self._root.close()
+        self._access.close()
         with _registry_lock:
             _open_paths.discard(self._key)
         atexit.unregister(self.close)
@@ -151,27 +155,47 @@ class Store:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _write_loop(self, con: Con) -> None:
-        while (job := self._queue.get()) is not None:
-            fn, fut = job
-            if not fut.set_running_or_notify_cancel():
-                continue
+    def _write_loop(self) -> None:
+        job = self._queue.get()
+        while job is not None:
+            batch = [job]
             try:
-                con.execute("BEGIN TRANSACTION")
-                result = fn(con)
-                con.execute("COMMIT")
-            except duckdb.Error as e:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                first = str(e).splitlines()[0]
-                fut.set_exception(StoreError(f"writing to {self.path} failed: {first}"))
-            except BaseException as e:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                fut.set_exception(e)
-            else:
-                fut.set_result(result)
-        con.close()
+                with self._access.use() as con:
+                    # What was queued while the file was closed goes in this one opening.
+                    while batch:
+                        self._run_job(con, batch.pop())
+                        try:
+                            nxt = self._queue.get_nowait()
+                        except queue.Empty:
+                            break
+                        if nxt is None:
+                            return
+                        batch.append(nxt)
+            except BaseException as e:  # the file could not be opened: fail what is waiting
+                for _, fut in batch:
+                    if fut.set_running_or_notify_cancel():
+                        fut.set_exception(e)
+            job = self._queue.get()
+
+    def _run_job(self, con: Con, job: _Job) -> None:
+        fn, fut = job
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            con.execute("BEGIN TRANSACTION")
+            result = fn(con)
+            con.execute("COMMIT")
+        except duckdb.Error as e:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            first = str(e).splitlines()[0]
+            fut.set_exception(StoreError(f"writing to {self.path} failed: {first}"))
+        except BaseException as e:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            fut.set_exception(e)
+        else:
+            fut.set_result(result)
 
     def _submit(self, fn: Callable[[Con], T]) -> Future[T]:
         fut: Future[T] = Future()
@@ -193,18 +217,13 @@ class Store:
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Con]:
-        # A cursor is a connection of its own; creating one from the shared root is not
-        # thread-safe, using it afterwards from this thread is.
-        with self._cursor_lock:
-            if self._closed:
-                raise StoreError(f"the store for {self.path} is closed")
-            cur = self._root.cursor()
-        try:
-            yield cur
-        except duckdb.Error as e:
-            raise StoreError(f"reading {self.path} failed: {str(e).splitlines()[0]}") from e
-        finally:
-            cur.close()
+        if self._closed:
+            raise StoreError(f"the store for {self.path} is closed")
+        with self._access.use() as cur:
+            try:
+                yield cur
+            except duckdb.Error as e:
+                raise StoreError(f"reading {self.path} failed: {str(e).splitlines()[0]}") from e
 
     # --- writes ---------------------------------------------------------------------------
 
