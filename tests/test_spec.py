@@ -73,9 +73,17 @@ def test_bad_type_lists_allowed_values() -> None:
         InterviewSpec(role="data_scientist", type="trivia")
 
 
-def test_unknown_role_lists_roles() -> None:
+def test_a_position_with_no_bank_gets_a_behavioral_interview_and_says_so() -> None:
+    """Never an error: "Marketing Analyst" has no technical bank, so it is interviewed on the
+    general behavioural questions, and the spec's notes say why."""
+    spec = InterviewSpec.from_mapping({"role": "Senior Marketing Analyst"})
+    assert (spec.role, spec.level, spec.type) == ("general", "senior", "behavioral")
+    assert spec.notes is not None and "behavioural interview" in spec.notes
+
+
+def test_a_missing_role_lists_roles() -> None:
     with pytest.raises(ConfigError) as err:
-        InterviewSpec.from_mapping({"role": "astronaut"})
+        InterviewSpec.from_mapping({"level": "mid"})
     assert "role:" in str(err.value)
     assert "data_scientist" in str(err.value) and "product_manager" in str(err.value)
 

@@ -206,8 +206,10 @@ def test_setup_page_offers_the_bank_and_sets_a_private_owner_cookie(web: Web) ->
     c = client(web)
     r = c.get("/")
     assert r.status_code == 200
-    for role in BANK.roles:
-        assert f'value="{role}"' in r.text
+    # a free-text position, with the bank's roles as suggestions
+    assert 'id="role" list="positions"' in r.text
+    for role in BANK.roles - {"general"}:
+        assert f'<option value="{role.replace("_", " ").title()}">' in r.text
     cookie = r.headers["set-cookie"]
     assert cookie.startswith(f"{OWNER_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie

@@ -225,7 +225,7 @@ def test_a_voice_interview_in_chromium(browser_api, served, real_tts, tmp_path: 
             page.on("pageerror", lambda exc: errors.append(str(exc)))
 
             page.goto(base + "/")
-            page.select_option("#role", FORM["role"])
+            page.fill("#role", FORM["role"])
             page.fill("#company", FORM["company"])
             page.select_option("#level", FORM["level"])
             page.select_option("#type", FORM["type"])

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import KNOWN_ROLES, LEVELS
-from interviewer.interview.positions import map_position
+from interviewer.interview.positions import GENERAL_ROLE, map_position
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -382,7 +382,8 @@ class InterviewSpec(BaseModel):
 
 
 def _role_set(roles: Iterable[str] | None) -> frozenset[str]:
-    return KNOWN_ROLES | frozenset(roles or ())
+    # the general role (a behavioural interview for any position) comes with the shipped bank
+    return KNOWN_ROLES | {GENERAL_ROLE} | frozenset(roles or ())
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -133,7 +133,9 @@ def create_app(
 
     def setup_context(values: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
-            "roles": sorted(bank.roles),
+            # suggestions; any position is accepted and mapped to a role and level
+            "positions": [r.replace("_", " ").title() for r in sorted(bank.roles - {"general"})]
+            + ["Senior Data Scientist", "ML Engineer", "Marketing Analyst"],
             "levels": LEVELS,
             "types": INTERVIEW_TYPES,
             "companies": [c.name for c in bank.companies],
