@@ -259,6 +259,92 @@ def test_passes_join_without_a_doubled_word() -> None:
     assert text == " ".join(f"w{i}a w{i}b" for i in range(1, stt.n + 1))
 
 
+class _CodedSTT(_RecordingSTT):
+    """Hears audio as words: each run of one sample value is the word ``w<value*1000>``, a
+    run of the same value after silence is the same word heard again (said once), and
+    silence is nothing. Word times are where the runs are, so joins can be checked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.word_calls: list[tuple[float, float]] = []  # (seconds, when) per full pass
+
+    def transcribe(  # type: ignore[no-untyped-def]
+        self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None, hotwords=None
+    ):
+        if not word_timestamps:
+            return super().transcribe(audio, word_timestamps=False)
+        self.word_calls.append((len(audio) / 16_000, time.monotonic()))
+        words: list[Word] = []
+        codes = np.round(np.asarray(audio) * 1000).astype(int)
+        i = 0
+        while i < len(codes):
+            j = i
+            while j < len(codes) and codes[j] == codes[i]:
+                j += 1
+            if codes[i] and not (words and words[-1].word == f"w{codes[i]}"):
+                words.append(Word(f"w{codes[i]}", i / 16_000, j / 16_000, 0.9))
+            elif codes[i]:
+                words[-1] = Word(words[-1].word, words[-1].start, j / 16_000, 0.9)
+            i = j
+        text = " ".join(w.word for w in words)
+        seg = Segment(0.0, len(audio) / 16_000, text, tuple(words))
+        return Transcript(text=text, segments=(seg,) if words else (), duration=seg.end)
+
+
+def _coded_answer(tr: StreamingTranscriber, pieces: int) -> tuple[list[Word], str | None]:
+    """``pieces`` words of 0.64 s with 0.32 s pauses; each piece after the first starts with a
+    frame of the word before (a word cut at the pause is heard again after it)."""
+    tr.begin([], [])
+    for k in range(1, pieces + 1):
+        if k > 1:
+            tr.append(np.full(512, (k - 1) / 1000, dtype=np.float32), 0.9)
+        for _ in range(19):
+            tr.append(np.full(512, k / 1000, dtype=np.float32), 0.9)
+        tr.request_final(k)
+        assert tr.final_for(k, 5) is not None
+        for _ in range(10):
+            tr.append(np.zeros(512, dtype=np.float32), 0.05)
+        if k < pieces:
+            tr.resume(k, pause_s=0.32)
+    tr.finish(pieces)
+    return tr.full_pass(tr.epoch, 5)
+
+
+@pytest.mark.parametrize("group_s", [1.5, 2.5])
+def test_the_incremental_full_pass_equals_the_one_shot_pass(group_s: float) -> None:
+    """Groups of committed pieces go while the candidate still speaks; joined, their text and
+    words are the one-shot pass's: in order, no word doubled at a join, none dropped."""
+    results = {}
+    for name, group in (("one-shot", 1e9), ("incremental", group_s)):
+        stt = _CodedSTT()
+        tr = StreamingTranscriber(stt, time.monotonic, partial_every_s=1e9, words_group_s=group)
+        tr.start()
+        try:
+            words, text = _coded_answer(tr, pieces=7)
+            finished_at = time.monotonic()
+        finally:
+            tr.stop()
+        results[name] = (words, text, stt)
+        if name == "one-shot":
+            assert len(stt.word_calls) == 1
+        else:
+            # all but the last group ran before the turn ended
+            assert len(stt.word_calls) >= 3
+            assert all(when < finished_at for _, when in stt.word_calls)
+            assert all(seconds <= group_s + 1.0 for seconds, _ in stt.word_calls)
+    expected = " ".join(f"w{k}" for k in range(1, 8))
+    one_words, one_text, _ = results["one-shot"]
+    inc_words, inc_text, _ = results["incremental"]
+    assert one_text == inc_text == expected
+    # the words carry answer time: each word once, in order, where it was said
+    assert [w.word for w in one_words] == expected.split()
+    assert [w.word for w in inc_words][: len(expected.split())] == expected.split()
+    starts = [w.start for w in inc_words if w.word != "w0"]
+    assert starts == sorted(starts)
+    for a, b in zip(one_words, inc_words, strict=False):
+        assert b.start == pytest.approx(a.start, abs=0.05)
+
+
 # ------------------------------------------------------------------------------ unsure words
 
 

@@ -15,8 +15,15 @@ audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are c
   audio, off the path to the interviewer's reply. Its text is the answer of record: the
   streamed text is stitched from pieces cut at every pause, each decoded without the others
   (lower case, no punctuation, words lost at the cuts); turn-taking only needs its last words.
-  The pieces wait in the queue until the turn ends, up to ``words_max_s`` of audio (a
-  monologue then gets a pass per ``words_max_s``, which keeps memory bounded). The full pass
+  The pass is incremental: while the candidate still speaks, the committed pieces go as soon
+  as they hold ``words_group_s`` of audio (a group is decoded whole, so each piece is heard
+  with its neighbours; groups are cut at committed pauses, so the join needs no overlapping
+  audio), and when the turn ends only the pieces since the last group remain. A 60 s answer's
+  whole pass took ~20 s after the turn on a loaded 2-core machine; its last group takes one
+  window (docs/benchmarks.md). A group is started only when no final, commit or partial is
+  due, so the speculative finals still go first (a group already running is not interrupted:
+  a final waits at most one group's decode). After the turn, the rest goes in one pass of up
+  to ``words_max_s`` (memory stays bounded). The full pass
   decodes with more effort (beam search, the question as prompt, optionally a larger model:
   see ``pipeline/record.py``); where it still loops on a stretch the streamed text of that
   stretch is kept, and passes are joined like committed pieces, so no word doubles at a join.
@@ -109,6 +116,7 @@ class StreamingTranscriber:
         commit_pause_s: float = 0.25,
         threshold: float = 0.5,
         words_max_s: float = 120.0,
+        words_group_s: float = 15.0,
         final_stt: STT | None = None,
         final_decoding: FinalDecoding | None = None,
     ) -> None:
@@ -126,6 +134,8 @@ class StreamingTranscriber:
         self.commit_pause_s = commit_pause_s
         self.threshold = threshold
         self.words_max = int(words_max_s * SAMPLE_RATE)
+        #: queued audio that starts a full pass before the turn ends (``inf``: wait for it)
+        self.words_group = min(self.words_max, int(min(words_group_s, 1e9) * SAMPLE_RATE))
         self._cond = threading.Condition()
         self._utt = _Utterance(epoch=0)
         self._final_req: tuple[int, int] | None = None  # (pause_id, upto samples)
@@ -134,9 +144,9 @@ class StreamingTranscriber:
         self._partials_on = False
         self._last_partial_at = 0
         self._word_jobs: deque[_WordJob] = deque()
-        self._words: dict[int, list[Word]] = {}
         self._words_pending: dict[int, int] = {}
-        self._texts: dict[int, list[tuple[float, list[str]]]] = {}
+        #: per utterance, each full pass's (offset, segment texts, words in answer time)
+        self._texts: dict[int, list[tuple[float, list[str], list[Word]]]] = {}
         self._streamed: dict[int, str] = {}
         self._finished: set[int] = set()  # utterances whose last piece is queued
         self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
@@ -156,11 +166,9 @@ class StreamingTranscriber:
             self._committable.clear()
             self._partials_on = True
             self._last_partial_at = 0
-            self._words[self._utt.epoch] = []
             self._words_pending[self._utt.epoch] = 0
             self._texts[self._utt.epoch] = []
-            for old in [e for e in self._words if e < self._utt.epoch - 4]:
-                self._words.pop(old, None)
+            for old in [e for e in self._texts if e < self._utt.epoch - 4]:
                 self._words_pending.pop(old, None)
                 self._texts.pop(old, None)
                 self._streamed.pop(old, None)
@@ -270,21 +278,21 @@ class StreamingTranscriber:
                 if left <= 0:
                     break
                 self._cond.wait(left)
-            words = sorted(self._words.get(epoch, []), key=lambda w: w.start)
-            if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
-                return words, None
             text = ""
             stretches: list[str] = []
-            for _, segments in sorted(self._texts[epoch], key=lambda p: p[0]):
+            words: list[Word] = []
+            for _, segments, pass_words in sorted(self._texts.get(epoch, []), key=lambda p: p[0]):
                 # a word cut where one pass ends is heard again at the start of the next (a
                 # pass is never dropped whole: the same short phrase may really be said twice)
                 said = " ".join(segments)
                 joined = join_text(text, said, max_overlap=min(3, len(said.split()) - 1))
                 added = joined[len(text) :].strip()
                 text = joined
-                if added:
-                    first = len(said.split()) - len(added.split())
-                    stretches.extend(_drop_words(segments, first))
+                first = len(said.split()) - len(added.split()) if added else 0
+                stretches.extend(_drop_words(segments, first))
+                words.extend(_drop_heard_again(pass_words, said.split()[:first]))
+            if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
+                return words, None
             fixed = repair(stretches, self._streamed.get(epoch, ""))
             self.repairs[epoch] = fixed
             return words, fixed.text.strip()
@@ -324,24 +332,30 @@ class StreamingTranscriber:
             return ("words", 0, 0)
         return None
 
+    def _turn_over(self, epoch: int) -> bool:
+        return epoch in self._finished or epoch < self._utt.epoch
+
     def _words_ready(self) -> bool:
         """The oldest queued pieces may go: their turn has ended (or a newer one began), or
-        they hold ``words_max_s`` of audio."""
+        they hold ``words_group_s`` of audio (the incremental pass)."""
         epoch = self._word_jobs[0].epoch
-        if epoch in self._finished or epoch < self._utt.epoch:
+        if self._turn_over(epoch):
             return True
         queued = sum(len(j.audio) for j in self._word_jobs if j.epoch == epoch)
-        return queued >= self.words_max
+        return queued >= self.words_group
 
     def _take_words_job(self) -> _WordJob:
-        """The oldest queued pieces of one utterance, joined (they are contiguous), up to
-        ``words_max_s`` of audio: one pass hears each piece with its neighbours."""
+        """The oldest queued pieces of one utterance, joined (they are contiguous): one pass
+        hears each piece with its neighbours. While the turn runs, a group of about
+        ``words_group_s``; after it, all that is left, up to ``words_max_s``."""
         first = self._word_jobs.popleft()
         parts, n = [first.audio], len(first.audio)
+        over = self._turn_over(first.epoch)
         while (
             self._word_jobs
             and self._word_jobs[0].epoch == first.epoch
             and n + len(self._word_jobs[0].audio) <= self.words_max
+            and (over or n < self.words_group)
         ):
             nxt = self._word_jobs.popleft()
             parts.append(nxt.audio)
@@ -409,9 +423,8 @@ class StreamingTranscriber:
                         Word(w.word, w.start + offset, w.end + offset, w.probability)
                         for w in result.words
                     ]
-                    self._words.setdefault(epoch, []).extend(shifted)
                     stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
-                    self._texts.setdefault(epoch, []).append((offset, stretches))
+                    self._texts.setdefault(epoch, []).append((offset, stretches, shifted))
                     self._words_pending[epoch] = max(0, self._words_pending.get(epoch, 1) - 1)
                     self._cond.notify_all()
                     continue
@@ -456,3 +469,12 @@ def _drop_words(segments: list[str], n: int) -> list[str]:
         if words[cut:]:
             out.append(" ".join(words[cut:]))
     return out
+
+
+def _drop_heard_again(words: list[Word], dropped: list[str]) -> list[Word]:
+    """A pass's words without the leading ones its text lost at the join (``dropped``), so
+    the word timestamps hold each word once, as the text does."""
+    n = 0
+    while n < min(len(dropped), len(words)) and _norm(words[n].word) == _norm(dropped[n]):
+        n += 1
+    return words[n:]
