@@ -485,17 +485,28 @@ def test_bench_record_measures_before_after_prompt_and_models(tmp_path: Path) ->
         return FakeSTT([text])
 
     out = bench_record(
-        eng, cfg, Progress(lambda _: None), model_specs=["bigger", "broken"], load_stt=load
+        eng,
+        cfg,
+        Progress(lambda _: None),
+        model_specs=["bigger", "broken"],
+        load_stt=load,
+        speed=50.0,
     )
     assert [r["clip"] for r in out["clips"]] == ["x.wav", "y.wav"]
     assert out["summary"]["after"]["mean_clip_wer"] == 0.0
     assert len(out["technical"]["answers"]) == len(TECHNICAL_ANSWERS)
-    assert out["long_answer"]["answer_s"] == 60.0
+    la = out["long_answer"]
+    assert 60.0 <= la["answer_s"] < 62.0
+    for mode in ("one_shot", "incremental"):
+        assert la[mode]["wer"] == 0.0, la[mode]["text"][:80]
+        assert la[mode]["record_after_turn_s"] >= 0
+    assert la["one_shot"]["full_passes"] == 1 and la["incremental"]["full_passes"] > 1
     assert loaded == ["bigger", "broken"]
     assert [m["model"] for m in out["models"]] == ["fake-stt", "fake-stt", "broken"]
     assert "error" in out["models"][2]
     md = "\n".join(record_markdown(out))
     assert "### Answer of record" in md and "| x.wav |" in md and "no such model" in md
+    assert "| incremental |" in md
 
 
 def test_stt_final_comes_from_toml_env_and_flags(
