@@ -1,4 +1,5 @@
-"""Streaming transcription of the growing utterance, on one worker thread.
+"""Streaming transcription of the growing utterance, on one worker thread (the full pass on a
+second).
 
 Whisper's cost follows its encoder window, not the speech; the engine sizes the window to the
 audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are cheap. The plan:
@@ -20,10 +21,13 @@ audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are c
   with its neighbours; groups are cut at committed pauses, so the join needs no overlapping
   audio), and when the turn ends only the pieces since the last group remain. A 60 s answer's
   whole pass took ~20 s after the turn on a loaded 2-core machine; its last group takes one
-  window (docs/benchmarks.md). A group is started only when no final, commit or partial is
-  due, so the speculative finals still go first (a group already running is not interrupted:
-  a final waits at most one group's decode). After the turn, the rest goes in one pass of up
-  to ``words_max_s`` (memory stays bounded). The full pass
+  window (docs/benchmarks.md). The full pass has a thread of its own (``record_worker``), so
+  a group being decoded never holds a speculative final back in this worker's queue; the
+  engine runs the two side by side when it has a second worker (``load_stt`` gives Whisper
+  two) or the full pass has its own model. Without the thread, a group ran when nothing else
+  was due, and a final at a pause then waited for the group already running: up to 5.2 s on
+  a loaded 2-core machine. After the turn, the rest goes in one pass of up to
+  ``words_max_s`` (memory stays bounded). The full pass
   decodes with more effort (beam search, the question as prompt, optionally a larger model:
   see ``pipeline/record.py``); where it still loops on a stretch the streamed text of that
   stretch is kept, and passes are joined like committed pieces, so no word doubles at a join.
@@ -119,6 +123,7 @@ class StreamingTranscriber:
         words_group_s: float = 15.0,
         final_stt: STT | None = None,
         final_decoding: FinalDecoding | None = None,
+        record_worker: bool = True,
     ) -> None:
         self.stt = stt
         #: the model of the full pass (the answer of record); the streaming one when None
@@ -152,6 +157,10 @@ class StreamingTranscriber:
         self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
         self._stop = False
         self._thread: threading.Thread | None = None
+        #: the full pass on a thread of its own (:meth:`_run_record`); False: on the streaming
+        #: worker, after everything else
+        self.record_worker = record_worker
+        self._record_thread: threading.Thread | None = None
         self.calls = {"partial": 0, "final": 0, "commit": 0, "words": 0}
 
     # ---------------------------------------------------------------- producer side (listener)
@@ -174,7 +183,7 @@ class StreamingTranscriber:
                 self._streamed.pop(old, None)
                 self.repairs.pop(old, None)
                 self._finished.discard(old)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def set_decoding(self, decoding: FinalDecoding) -> None:
         """How the full pass decodes the answers that follow (the question and its terms)."""
@@ -189,7 +198,7 @@ class StreamingTranscriber:
                 u.total - self._last_partial_at >= self.partial_every
                 or u.total - u.base > self.commit_after
             ):
-                self._cond.notify()
+                self._cond.notify_all()
 
     def _append_locked(self, frame: AudioArray, prob: float) -> None:
         self._utt.frames.append(frame)
@@ -200,7 +209,7 @@ class StreamingTranscriber:
         """Silence began: transcribe everything so far, speculatively."""
         with self._cond:
             self._final_req = (pause_id, self._utt.total)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def resume(self, pause_id: int, pause_s: float) -> None:
         """Speech resumed after pause ``pause_id`` that lasted ``pause_s`` seconds.
@@ -260,7 +269,7 @@ class StreamingTranscriber:
         with self._cond:
             if pause_id not in self._finals and self._final_req is None:
                 self._final_req = (pause_id, self._utt.total)
-                self._cond.notify()
+                self._cond.notify_all()
             while pause_id not in self._finals:
                 left = deadline - self.now()
                 if left <= 0 or self._stop:
@@ -310,6 +319,11 @@ class StreamingTranscriber:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="stt", daemon=True)
         self._thread.start()
+        if self.record_worker:
+            self._record_thread = threading.Thread(
+                target=self._run_record, name="stt-record", daemon=True
+            )
+            self._record_thread.start()
 
     def stop(self) -> None:
         with self._cond:
@@ -317,6 +331,8 @@ class StreamingTranscriber:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._record_thread is not None:
+            self._record_thread.join(timeout=10)
 
     def _pick_job(self) -> tuple[str, int, int] | None:
         """Most urgent first: a final, a commit of a long tail, a partial, word timestamps."""
@@ -328,9 +344,35 @@ class StreamingTranscriber:
             return ("commit", 0, self._commit_point())
         if self._partials_on and u.total - self._last_partial_at >= self.partial_every:
             return ("partial", 0, u.total)
-        if self._word_jobs and self._words_ready():
+        if not self.record_worker and self._word_jobs and self._words_ready():
             return ("words", 0, 0)
         return None
+
+    def _run_record(self) -> None:
+        """The full pass, on its own thread: a group decoding never holds up a final."""
+        while True:
+            with self._cond:
+                while not (self._stop or (self._word_jobs and self._words_ready())):
+                    self._cond.wait()
+                if self._stop:
+                    return
+                wj = self._take_words_job()
+            self._words_pass(wj, wj.decoding or self.final_decoding)
+
+    def _words_pass(self, wj: _WordJob, decoding: FinalDecoding) -> None:
+        result = (self.final_stt or self.stt).transcribe(
+            wj.audio, word_timestamps=True, **decoding.kwargs()
+        )
+        with self._cond:
+            self.calls["words"] += 1
+            shifted = [
+                Word(w.word, w.start + wj.offset, w.end + wj.offset, w.probability)
+                for w in result.words
+            ]
+            stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
+            self._texts.setdefault(wj.epoch, []).append((wj.offset, stretches, shifted))
+            self._words_pending[wj.epoch] = max(0, self._words_pending.get(wj.epoch, 1) - 1)
+            self._cond.notify_all()
 
     def _turn_over(self, epoch: int) -> bool:
         return epoch in self._finished or epoch < self._utt.epoch
@@ -396,38 +438,22 @@ class StreamingTranscriber:
                 # text would repeat the newly committed words.
                 before = " ".join(self._utt.committed_text)
                 base = self._utt.base
-                decoding = self.final_decoding
                 if kind == "words":
                     wj = self._take_words_job()
-                    epoch, audio, offset = wj.epoch, wj.audio, wj.offset
-                    decoding = wj.decoding or decoding
                 else:
                     audio = self._utt.audio(upto)
-                    offset = self._utt.base / SAMPLE_RATE
                 if kind == "final":
                     self._final_req = None
                 elif kind == "partial":
                     self._last_partial_at = upto
             if kind == "words":
-                result = (self.final_stt or self.stt).transcribe(
-                    audio, word_timestamps=True, **decoding.kwargs()
-                )
-            else:
-                result = self.stt.transcribe(audio, word_timestamps=False)
+                self._words_pass(wj, wj.decoding or self.final_decoding)
+                continue
+            result = self.stt.transcribe(audio, word_timestamps=False)
             self.calls[kind] += 1
             final: FinalText | None = None
             text = ""
             with self._cond:
-                if kind == "words":
-                    shifted = [
-                        Word(w.word, w.start + offset, w.end + offset, w.probability)
-                        for w in result.words
-                    ]
-                    stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
-                    self._texts.setdefault(epoch, []).append((offset, stretches, shifted))
-                    self._words_pending[epoch] = max(0, self._words_pending.get(epoch, 1) - 1)
-                    self._cond.notify_all()
-                    continue
                 if epoch != self._utt.epoch:
                     continue  # a new utterance began meanwhile
                 u = self._utt
