@@ -469,6 +469,7 @@ def test_bench_record_measures_before_after_prompt_and_models(tmp_path: Path) ->
         audio = np.concatenate([np.zeros(3200), 0.3 * np.sin(np.arange(12800) / 5.0)])
         sf.write(tmp_path / f"{name}.wav", audio.astype(np.float32), 16_000)
         (tmp_path / f"{name}.txt").write_text(text)
+
     def said(audio: Any) -> str:
         # the sentence once per stretch of sound, as a recogniser would hear joined clips
         loud = np.sqrt(np.mean(np.reshape(audio[: len(audio) // 320 * 320], (-1, 320)) ** 2, 1))
@@ -562,3 +563,21 @@ def test_a_loop_the_stream_heard_nothing_of_is_dropped() -> None:
     assert fixed.text == "I chose the threshold on the curve."
     # words the stream missed at a cut are not a loop: kept
     assert repair(["It works.", "Thank you."], "it works").text == "It works. Thank you."
+
+
+def test_a_stock_phrase_at_a_group_end_the_stream_never_heard_is_dropped() -> None:
+    """tiny.en on real clips: the first group of the incremental pass ended in "Thank you very
+    much.", said by no one; inside the answer, where the stream heard the rest, it goes."""
+    full = [
+        "The child almost hurt the small dog.",
+        "At that high level, the air is pure.",
+        "Thank you very much.",
+        "Sunday is the best part of the week.",
+    ]
+    streamed = "the child almost hurt the small dog at that high level the air is pure sunday is "
+    streamed += "the best part of the week"
+    fixed = repair(full, streamed)
+    assert "Thank you" not in fixed.text and fixed.text.endswith("part of the week.")
+    assert fixed.replaced == (("Thank you very much.", ""),)
+    # a stream that disagrees with the full pass is no witness: nothing dropped
+    assert repair(["Sure.", "It works.", "Fine."], "something else").text == "Sure. It works. Fine."

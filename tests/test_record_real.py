@@ -68,8 +68,12 @@ def test_no_word_is_doubled_or_dropped_where_pieces_join(real_stt, group_s) -> N
     words, text, streamed, passes = _run_answer(real_stt, pieces, words_group_s=group_s)
     assert text is not None and words
     assert passes == (1 if group_s > 100 else 2), passes
-    # the word timestamps hold each word once, in order, as the text does
-    assert normalize_text(" ".join(w.word for w in words)) == normalize_text(text)
+    # the word timestamps hold each word of the text in order, none twice at a join (the
+    # repair may have dropped a stretch from the text: its words stay, unquoted)
+    heard = normalize_text(" ".join(w.word for w in words)).split()
+    rest = iter(heard)
+    assert all(w in rest for w in normalize_text(text).split()), (heard, text)
+    assert repeated_ngrams(" ".join(heard)) == 0, heard
     assert [w.start for w in words] == sorted(w.start for w in words)
     reference = " ".join(REFS[name] for name in PIECES)
     hyp = normalize_text(text).split()

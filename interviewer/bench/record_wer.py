@@ -4,8 +4,9 @@ Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
 
 * ``clips``: per clip of the WER sets (../shared/audio by default; clips over 40 s are left
   out, as in the tests), the stored answer as it was
-  (greedy full pass) and as it is now (beam 5 with the guards, then :func:`repair` against the
-  streamed text of the same clip), with WER and seconds of each;
+  (greedy full pass) and as it is now (beam 5 with the guards and a question,
+  :data:`CLIP_QUESTION`, as prompt, then :func:`repair` against the streamed text of the same
+  clip), with WER and seconds of each;
 * ``technical``: technical answers rendered with the project's Piper voice, decoded with and
   without the question and its terms as prompt, as the pipeline decodes them, and
   with it after :func:`repair` (what is stored); WER and the share of the answer's domain terms
@@ -72,6 +73,9 @@ TECHNICAL_ANSWERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
 )
 LONG_ANSWER_S = 60.0
+#: The clips answer no question; in the pipeline every answer follows one, and the full pass
+#: has it as prompt, so the clips' answer of record is decoded after a plain one.
+CLIP_QUESTION = "Tell me about a project you are proud of."
 LONG_ANSWER_PAUSE_S = 0.5
 
 
@@ -94,7 +98,7 @@ def _clip_rows(
     for clip, audio in clips:
         progress("wer", f"record: {clip.name}")
         before, t_before = _full_pass(stt, audio, FinalDecoding(beam_size=1))
-        after, t_after = _full_pass(stt, audio, FinalDecoding())
+        after, t_after = _full_pass(stt, audio, _question_aware(CLIP_QUESTION, ()))
         streamed, _ = stream_transcribe(audio, vad, stt)
         fixed = repair([s.text for s in after.segments], streamed)
         rows.append(
