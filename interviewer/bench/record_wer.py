@@ -4,8 +4,9 @@ Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
 
 * ``clips``: per clip of the WER sets (../shared/audio by default; clips over 40 s are left
   out, as in the tests), the stored answer as it was
-  (greedy full pass) and as it is now (beam 5 with the guards, then :func:`repair` against the
-  streamed text of the same clip), with WER and seconds of each;
+  (greedy full pass) and as it is now (beam 5 with the guards and a question,
+  :data:`CLIP_QUESTION`, as prompt, then :func:`repair` against the streamed text of the same
+  clip), with WER and seconds of each;
 * ``technical``: technical answers rendered with the project's Piper voice, decoded with and
   without the question and its terms as prompt, as the pipeline decodes them, and
   with it after :func:`repair` (what is stored); WER and the share of the answer's domain terms
@@ -14,13 +15,19 @@ Measured in the ``wer`` section of ``interviewer bench`` (under ``wer.record``):
   seconds per answer, so a larger model for the answer of record (``--stt-final``) is judged on
   the same clips;
 * ``long_answer``: the full pass over a 60 s answer, greedy and beam 5, beside the spoken length
-  of a question: the pass runs while the interviewer speaks the next question.
+  of a question: the pass runs while the interviewer speaks the next question. Then the same
+  answer streamed in real time through the :class:`StreamingTranscriber` (partials, a final
+  at each pause), once with the whole pass after the turn (``one_shot``, as before) and once
+  with the incremental pass (``incremental``, groups of ``words_group_s``): seconds from the
+  end of the turn to the answer of record, its WER, and the speculative finals' latency (the
+  groups share the worker with them).
 
 Timings are wall-clock on whatever else the machine runs; compare the ratios of one run.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,6 +39,7 @@ from interviewer.bench.common import SHARED_AUDIO, BenchConfig, EngineSet, Progr
 from interviewer.bench.wer import WerClip, clip_wer, corpus_wer, load_wer_set, stream_transcribe
 from interviewer.metrics import normalize_text
 from interviewer.pipeline.record import FinalDecoding, decoding_prompt, repair
+from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
 from interviewer.types import SAMPLE_RATE, AudioArray
 
 #: (question, its domain terms, an answer that uses them): rendered with Piper at bench time.
@@ -65,6 +73,10 @@ TECHNICAL_ANSWERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
 )
 LONG_ANSWER_S = 60.0
+#: The clips answer no question; in the pipeline every answer follows one, and the full pass
+#: has it as prompt, so the clips' answer of record is decoded after a plain one.
+CLIP_QUESTION = "Tell me about a project you are proud of."
+LONG_ANSWER_PAUSE_S = 0.5
 
 
 def _terms_heard(terms: Sequence[str], text: str) -> float:
@@ -86,7 +98,7 @@ def _clip_rows(
     for clip, audio in clips:
         progress("wer", f"record: {clip.name}")
         before, t_before = _full_pass(stt, audio, FinalDecoding(beam_size=1))
-        after, t_after = _full_pass(stt, audio, FinalDecoding())
+        after, t_after = _full_pass(stt, audio, _question_aware(CLIP_QUESTION, ()))
         streamed, _ = stream_transcribe(audio, vad, stt)
         fixed = repair([s.text for s in after.segments], streamed)
         rows.append(
@@ -171,21 +183,119 @@ def _technical(
     return {"answers": rows, "mean": mean}
 
 
-def _long_answer(
-    stt: Any, clips: Sequence[tuple[WerClip, AudioArray]], question_audio_s: float | None
-) -> dict[str, Any]:
-    pause = np.zeros(int(0.5 * SAMPLE_RATE), dtype=np.float32)
-    parts: list[AudioArray] = []
+def long_answer_pieces(
+    clips: Sequence[tuple[WerClip, AudioArray]],
+    seconds: float = LONG_ANSWER_S,
+    pause_s: float = LONG_ANSWER_PAUSE_S,
+) -> list[tuple[AudioArray, str]]:
+    """Whole clips (audio, reference), in turn, until they and the pauses after them last
+    ``seconds``."""
+    pieces: list[tuple[AudioArray, str]] = []
     n = 0
-    while n < LONG_ANSWER_S * SAMPLE_RATE and clips:
-        for _, audio in clips:
-            parts += [audio, pause]
-            n += len(audio) + len(pause)
-            if n >= LONG_ANSWER_S * SAMPLE_RATE:
+    while n < seconds * SAMPLE_RATE and clips:
+        for clip, audio in clips:
+            pieces.append((audio, clip.reference or ""))
+            n += len(audio) + int(pause_s * SAMPLE_RATE)
+            if n >= seconds * SAMPLE_RATE:
                 break
-    audio = np.concatenate(parts)[: int(LONG_ANSWER_S * SAMPLE_RATE)]
+    return pieces
+
+
+def stream_answer(
+    stt: Any,
+    pieces: Sequence[AudioArray],
+    *,
+    words_group_s: float,
+    pause_s: float = LONG_ANSWER_PAUSE_S,
+    end_silence_s: float = 0.6,
+    decoding: FinalDecoding | None = None,
+    speed: float = 1.0,
+) -> dict[str, Any]:
+    """Speak ``pieces`` (with ``pause_s`` between them) into a :class:`StreamingTranscriber`
+    in real time, as the listener does: partials, a speculative final at each pause, the
+    piece committed when speech resumes, the turn ended ``end_silence_s`` into the last
+    silence (``speed`` > 1 feeds faster: for tests only, the timings then mean nothing).
+    Returns the answer of record and how long after the turn's end it was ready."""
+    block = 512
+    requested: dict[int, float] = {}
+    latency: list[float] = []
+
+    def on_final(final: FinalText) -> None:
+        if final.pause_id in requested:
+            latency.append(final.ready_at - requested[final.pause_id])
+
+    tr = StreamingTranscriber(stt, time.monotonic, on_final=on_final, words_group_s=words_group_s)
+    if decoding is not None:
+        tr.set_decoding(decoding)
+    silence = np.zeros(block, dtype=np.float32)
+    t0 = time.monotonic()
+    fed = 0
+
+    def feed(frame: AudioArray, prob: float) -> None:
+        nonlocal fed
+        tr.append(frame, prob)
+        fed += len(frame)
+        # real time: the worker sees the audio as a microphone would give it
+        lag = t0 + fed / SAMPLE_RATE / speed - time.monotonic()
+        if lag > 0:
+            time.sleep(lag)
+
+    tr.start()
+    try:
+        tr.begin([], [])
+        for k, audio in enumerate(pieces, start=1):
+            audio = np.asarray(audio, dtype=np.float32)
+            for at in range(0, len(audio), block):
+                frame = audio[at : at + block]
+                feed(np.pad(frame, (0, block - len(frame))), 0.9)
+            requested[k] = time.monotonic()
+            tr.request_final(k)
+            quiet = end_silence_s if k == len(pieces) else pause_s
+            for _ in range(int(quiet * SAMPLE_RATE) // block):
+                feed(silence, 0.05)
+            if k < len(pieces):
+                tr.resume(k, pause_s)
+        last = len(pieces)
+        tr.final_for(last, 120.0)
+        ended = time.monotonic()
+        tr.finish(last)
+        _, text = tr.full_pass(tr.epoch, 600.0)
+        record_s = time.monotonic() - ended
+        calls = dict(tr.calls)
+    finally:
+        tr.stop()
+    return {
+        "text": text or "",
+        "record_after_turn_s": round(record_s, 2),
+        "final_latency_p50_s": round(float(np.percentile(latency, 50)), 3) if latency else None,
+        "final_latency_max_s": round(max(latency), 3) if latency else None,
+        "full_passes": calls["words"],
+    }
+
+
+def _long_answer(
+    stt: Any,
+    clips: Sequence[tuple[WerClip, AudioArray]],
+    question_audio_s: float | None,
+    *,
+    words_group_s: float = 15.0,
+    speed: float = 1.0,
+) -> dict[str, Any]:
+    pieces = long_answer_pieces(clips)
+    pause = np.zeros(int(LONG_ANSWER_PAUSE_S * SAMPLE_RATE), dtype=np.float32)
+    parts: list[AudioArray] = []
+    for audio, _ in pieces:
+        parts += [audio, pause]
+    audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     _, greedy = _full_pass(stt, audio, FinalDecoding(beam_size=1))
     _, beam = _full_pass(stt, audio, FinalDecoding())
+    reference = " ".join(ref for _, ref in pieces)
+    streamed: dict[str, Any] = {}
+    for mode, group in (("one_shot", math.inf), ("incremental", words_group_s)):
+        row = stream_answer(stt, [a for a, _ in pieces], words_group_s=group, speed=speed)
+        row["wer"] = clip_wer(reference, row["text"])
+        row["over_question"] = ratio(row["record_after_turn_s"], question_audio_s)
+        streamed[mode] = row
     return {
         "answer_s": round(len(audio) / SAMPLE_RATE, 1),
         "seconds_greedy": round(greedy, 2),
@@ -193,6 +303,12 @@ def _long_answer(
         "beam_cost_ratio": ratio(beam, greedy),
         "question_audio_s": question_audio_s,
         "beam5_over_question": ratio(beam, question_audio_s),
+        "words_group_s": words_group_s,
+        **streamed,
+        "record_time_ratio": ratio(
+            streamed["incremental"]["record_after_turn_s"],
+            streamed["one_shot"]["record_after_turn_s"],
+        ),
     }
 
 
@@ -203,8 +319,9 @@ def bench_record(
     *,
     model_specs: Sequence[str] = (),
     load_stt: Callable[[str], Any] | None = None,
+    speed: float = 1.0,
 ) -> dict[str, Any]:
-    """The ``wer.record`` figures (see the module notes)."""
+    """The ``wer.record`` figures (see the module notes); ``speed``: see :func:`stream_answer`."""
     sets = list(cfg.wer_data)
     if not sets:
         if not (SHARED_AUDIO / "MANIFEST.tsv").exists():
@@ -224,7 +341,7 @@ def bench_record(
         "clips": rows,
         "summary": _summary(rows),
         "technical": _technical(eng.stt, eng.vad, rendered, progress),
-        "long_answer": _long_answer(eng.stt, clips, question_s),
+        "long_answer": _long_answer(eng.stt, clips, question_s, speed=speed),
     }
     models = [_model_row(eng.stt, clips, rendered, progress)]
     for spec in model_specs:
@@ -316,6 +433,17 @@ def record_markdown(record: dict[str, Any]) -> list[str]:
         f"A {la['answer_s']} s answer: full pass {la['seconds_greedy']} s greedy, "
         f"{la['seconds_beam5']} s beam 5 (×{la['beam_cost_ratio']}); the next question is "
         f"{la['question_audio_s']} s of speech.",
+        "",
+        "| streamed in real time | answer of record after the turn (s) | × question | WER "
+        "| final latency p50 / max (s) | passes |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {mode} | {la[mode]['record_after_turn_s']} | {la[mode]['over_question']} "
+            f"| {la[mode]['wer']:.3f} | {la[mode]['final_latency_p50_s']} / "
+            f"{la[mode]['final_latency_max_s']} | {la[mode]['full_passes']} |"
+            for mode in ("one_shot", "incremental")
+            if mode in la
+        ),
         "",
         "| full-pass model | mean clip WER | corpus WER | technical WER | s per answer | RTF |",
         "|---|---|---|---|---|---|",

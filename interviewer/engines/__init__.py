@@ -84,6 +84,9 @@ def load_stt(settings: Settings) -> STT:
         model_id=model.model_id,
         device=resolve_device(s.device, "stt"),
         cpu_threads=s.threads,
+        # two model replicas: the full pass (answer of record) decodes on its own thread while
+        # the candidate speaks, and the streaming pass's finals must not queue behind it
+        num_workers=2,
     )
 
 

@@ -53,6 +53,10 @@ MAX_JD_TERMS = 8
 #: Streamed words the full pass has no counterpart for, at a join of its stretches or at its
 #: end, that are kept as dropped speech (fewer are the stream's own noise at a cut).
 MIN_DROPPED = 3
+#: A full-pass segment this short, inside the answer, that the streamed text has no word of
+#: is dropped: tiny.en writes "Thank you very much." into the silence at the end of its audio,
+#: and the incremental pass gives it such an end inside the answer (a group's last pause).
+MAX_UNHEARD = 4
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#@./'-]*[A-Za-z0-9+#]|[A-Za-z]")
 # Common English words that carry no domain knowledge; a term list made of them only dilutes
@@ -238,6 +242,9 @@ def repair(
                 to_streamed[k] = b0 + (k - a0)
             else:
                 to_streamed[k] = b0 if k < a1 else b1
+    # the stream is a witness of what was said only where the two mostly agree
+    same = sum(b.size for b in matcher.get_matching_blocks())
+    agree = same >= 0.5 * len(full_words)
     out: list[str] = []
     replaced: list[tuple[str, str]] = []
     start = 0
@@ -252,8 +259,12 @@ def repair(
             hi -= len(dropped[start].split())
         alt = " ".join(s_words[lo:hi])
         kept = _better(piece, alt, guard)
-        if not alt and degenerate(piece, guard=guard):
-            # a loop the stream heard nothing of: Whisper writing its context into silence
+        # inside the answer only: at its very end the stream's last cut may have lost words
+        unheard = agree and i < len(pieces) - 1 and len(piece.split()) <= MAX_UNHEARD
+        if not alt and (degenerate(piece, guard=guard) or unheard):
+            # a loop, or a short segment of its own, the stream heard nothing of: Whisper
+            # writing its context or a stock phrase into silence ("Thank you very much." at
+            # the end of a group of pieces, on real clips)
             kept = ""
         if kept != piece:
             replaced.append((piece, kept))

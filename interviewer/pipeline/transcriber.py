@@ -1,4 +1,5 @@
-"""Streaming transcription of the growing utterance, on one worker thread.
+"""Streaming transcription of the growing utterance, on one worker thread (the full pass on a
+second).
 
 Whisper's cost follows its encoder window, not the speech; the engine sizes the window to the
 audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are cheap. The plan:
@@ -15,8 +16,18 @@ audio for text-only calls (see ``engines/whisper_stt.py``), so short calls are c
   audio, off the path to the interviewer's reply. Its text is the answer of record: the
   streamed text is stitched from pieces cut at every pause, each decoded without the others
   (lower case, no punctuation, words lost at the cuts); turn-taking only needs its last words.
-  The pieces wait in the queue until the turn ends, up to ``words_max_s`` of audio (a
-  monologue then gets a pass per ``words_max_s``, which keeps memory bounded). The full pass
+  The pass is incremental: while the candidate still speaks, the committed pieces go as soon
+  as they hold ``words_group_s`` of audio (a group is decoded whole, so each piece is heard
+  with its neighbours; groups are cut at committed pauses, so the join needs no overlapping
+  audio), and when the turn ends only the pieces since the last group remain. A 60 s answer's
+  whole pass took ~20 s after the turn on a loaded 2-core machine; its last group takes one
+  window (docs/benchmarks.md). The full pass has a thread of its own (``record_worker``), so
+  a group being decoded never holds a speculative final back in this worker's queue; the
+  engine runs the two side by side when it has a second worker (``load_stt`` gives Whisper
+  two) or the full pass has its own model. Without the thread, a group ran when nothing else
+  was due, and a final at a pause then waited for the group already running: up to 5.2 s on
+  a loaded 2-core machine. After the turn, the rest goes in one pass of up to
+  ``words_max_s`` (memory stays bounded). The full pass
   decodes with more effort (beam search, the question as prompt, optionally a larger model:
   see ``pipeline/record.py``); where it still loops on a stretch the streamed text of that
   stretch is kept, and passes are joined like committed pieces, so no word doubles at a join.
@@ -109,8 +120,10 @@ class StreamingTranscriber:
         commit_pause_s: float = 0.25,
         threshold: float = 0.5,
         words_max_s: float = 120.0,
+        words_group_s: float = 15.0,
         final_stt: STT | None = None,
         final_decoding: FinalDecoding | None = None,
+        record_worker: bool = True,
     ) -> None:
         self.stt = stt
         #: the model of the full pass (the answer of record); the streaming one when None
@@ -126,6 +139,8 @@ class StreamingTranscriber:
         self.commit_pause_s = commit_pause_s
         self.threshold = threshold
         self.words_max = int(words_max_s * SAMPLE_RATE)
+        #: queued audio that starts a full pass before the turn ends (``inf``: wait for it)
+        self.words_group = min(self.words_max, int(min(words_group_s, 1e9) * SAMPLE_RATE))
         self._cond = threading.Condition()
         self._utt = _Utterance(epoch=0)
         self._final_req: tuple[int, int] | None = None  # (pause_id, upto samples)
@@ -134,14 +149,18 @@ class StreamingTranscriber:
         self._partials_on = False
         self._last_partial_at = 0
         self._word_jobs: deque[_WordJob] = deque()
-        self._words: dict[int, list[Word]] = {}
         self._words_pending: dict[int, int] = {}
-        self._texts: dict[int, list[tuple[float, list[str]]]] = {}
+        #: per utterance, each full pass's (offset, segment texts, words in answer time)
+        self._texts: dict[int, list[tuple[float, list[str], list[Word]]]] = {}
         self._streamed: dict[int, str] = {}
         self._finished: set[int] = set()  # utterances whose last piece is queued
         self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
         self._stop = False
         self._thread: threading.Thread | None = None
+        #: the full pass on a thread of its own (:meth:`_run_record`); False: on the streaming
+        #: worker, after everything else
+        self.record_worker = record_worker
+        self._record_thread: threading.Thread | None = None
         self.calls = {"partial": 0, "final": 0, "commit": 0, "words": 0}
 
     # ---------------------------------------------------------------- producer side (listener)
@@ -156,17 +175,15 @@ class StreamingTranscriber:
             self._committable.clear()
             self._partials_on = True
             self._last_partial_at = 0
-            self._words[self._utt.epoch] = []
             self._words_pending[self._utt.epoch] = 0
             self._texts[self._utt.epoch] = []
-            for old in [e for e in self._words if e < self._utt.epoch - 4]:
-                self._words.pop(old, None)
+            for old in [e for e in self._texts if e < self._utt.epoch - 4]:
                 self._words_pending.pop(old, None)
                 self._texts.pop(old, None)
                 self._streamed.pop(old, None)
                 self.repairs.pop(old, None)
                 self._finished.discard(old)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def set_decoding(self, decoding: FinalDecoding) -> None:
         """How the full pass decodes the answers that follow (the question and its terms)."""
@@ -181,7 +198,7 @@ class StreamingTranscriber:
                 u.total - self._last_partial_at >= self.partial_every
                 or u.total - u.base > self.commit_after
             ):
-                self._cond.notify()
+                self._cond.notify_all()
 
     def _append_locked(self, frame: AudioArray, prob: float) -> None:
         self._utt.frames.append(frame)
@@ -192,7 +209,7 @@ class StreamingTranscriber:
         """Silence began: transcribe everything so far, speculatively."""
         with self._cond:
             self._final_req = (pause_id, self._utt.total)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def resume(self, pause_id: int, pause_s: float) -> None:
         """Speech resumed after pause ``pause_id`` that lasted ``pause_s`` seconds.
@@ -252,7 +269,7 @@ class StreamingTranscriber:
         with self._cond:
             if pause_id not in self._finals and self._final_req is None:
                 self._final_req = (pause_id, self._utt.total)
-                self._cond.notify()
+                self._cond.notify_all()
             while pause_id not in self._finals:
                 left = deadline - self.now()
                 if left <= 0 or self._stop:
@@ -270,21 +287,21 @@ class StreamingTranscriber:
                 if left <= 0:
                     break
                 self._cond.wait(left)
-            words = sorted(self._words.get(epoch, []), key=lambda w: w.start)
-            if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
-                return words, None
             text = ""
             stretches: list[str] = []
-            for _, segments in sorted(self._texts[epoch], key=lambda p: p[0]):
+            words: list[Word] = []
+            for _, segments, pass_words in sorted(self._texts.get(epoch, []), key=lambda p: p[0]):
                 # a word cut where one pass ends is heard again at the start of the next (a
                 # pass is never dropped whole: the same short phrase may really be said twice)
                 said = " ".join(segments)
                 joined = join_text(text, said, max_overlap=min(3, len(said.split()) - 1))
                 added = joined[len(text) :].strip()
                 text = joined
-                if added:
-                    first = len(said.split()) - len(added.split())
-                    stretches.extend(_drop_words(segments, first))
+                first = len(said.split()) - len(added.split()) if added else 0
+                stretches.extend(_drop_words(segments, first))
+                words.extend(_drop_heard_again(pass_words, said.split()[:first]))
+            if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
+                return words, None
             fixed = repair(stretches, self._streamed.get(epoch, ""))
             self.repairs[epoch] = fixed
             return words, fixed.text.strip()
@@ -302,6 +319,11 @@ class StreamingTranscriber:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="stt", daemon=True)
         self._thread.start()
+        if self.record_worker:
+            self._record_thread = threading.Thread(
+                target=self._run_record, name="stt-record", daemon=True
+            )
+            self._record_thread.start()
 
     def stop(self) -> None:
         with self._cond:
@@ -309,6 +331,8 @@ class StreamingTranscriber:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._record_thread is not None:
+            self._record_thread.join(timeout=10)
 
     def _pick_job(self) -> tuple[str, int, int] | None:
         """Most urgent first: a final, a commit of a long tail, a partial, word timestamps."""
@@ -320,28 +344,60 @@ class StreamingTranscriber:
             return ("commit", 0, self._commit_point())
         if self._partials_on and u.total - self._last_partial_at >= self.partial_every:
             return ("partial", 0, u.total)
-        if self._word_jobs and self._words_ready():
+        if not self.record_worker and self._word_jobs and self._words_ready():
             return ("words", 0, 0)
         return None
 
+    def _run_record(self) -> None:
+        """The full pass, on its own thread: a group decoding never holds up a final."""
+        while True:
+            with self._cond:
+                while not (self._stop or (self._word_jobs and self._words_ready())):
+                    self._cond.wait()
+                if self._stop:
+                    return
+                wj = self._take_words_job()
+            self._words_pass(wj, wj.decoding or self.final_decoding)
+
+    def _words_pass(self, wj: _WordJob, decoding: FinalDecoding) -> None:
+        result = (self.final_stt or self.stt).transcribe(
+            wj.audio, word_timestamps=True, **decoding.kwargs()
+        )
+        with self._cond:
+            self.calls["words"] += 1
+            shifted = [
+                Word(w.word, w.start + wj.offset, w.end + wj.offset, w.probability)
+                for w in result.words
+            ]
+            stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
+            self._texts.setdefault(wj.epoch, []).append((wj.offset, stretches, shifted))
+            self._words_pending[wj.epoch] = max(0, self._words_pending.get(wj.epoch, 1) - 1)
+            self._cond.notify_all()
+
+    def _turn_over(self, epoch: int) -> bool:
+        return epoch in self._finished or epoch < self._utt.epoch
+
     def _words_ready(self) -> bool:
         """The oldest queued pieces may go: their turn has ended (or a newer one began), or
-        they hold ``words_max_s`` of audio."""
+        they hold ``words_group_s`` of audio (the incremental pass)."""
         epoch = self._word_jobs[0].epoch
-        if epoch in self._finished or epoch < self._utt.epoch:
+        if self._turn_over(epoch):
             return True
         queued = sum(len(j.audio) for j in self._word_jobs if j.epoch == epoch)
-        return queued >= self.words_max
+        return queued >= self.words_group
 
     def _take_words_job(self) -> _WordJob:
-        """The oldest queued pieces of one utterance, joined (they are contiguous), up to
-        ``words_max_s`` of audio: one pass hears each piece with its neighbours."""
+        """The oldest queued pieces of one utterance, joined (they are contiguous): one pass
+        hears each piece with its neighbours. While the turn runs, a group of about
+        ``words_group_s``; after it, all that is left, up to ``words_max_s``."""
         first = self._word_jobs.popleft()
         parts, n = [first.audio], len(first.audio)
+        over = self._turn_over(first.epoch)
         while (
             self._word_jobs
             and self._word_jobs[0].epoch == first.epoch
             and n + len(self._word_jobs[0].audio) <= self.words_max
+            and (over or n < self.words_group)
         ):
             nxt = self._word_jobs.popleft()
             parts.append(nxt.audio)
@@ -382,39 +438,22 @@ class StreamingTranscriber:
                 # text would repeat the newly committed words.
                 before = " ".join(self._utt.committed_text)
                 base = self._utt.base
-                decoding = self.final_decoding
                 if kind == "words":
                     wj = self._take_words_job()
-                    epoch, audio, offset = wj.epoch, wj.audio, wj.offset
-                    decoding = wj.decoding or decoding
                 else:
                     audio = self._utt.audio(upto)
-                    offset = self._utt.base / SAMPLE_RATE
                 if kind == "final":
                     self._final_req = None
                 elif kind == "partial":
                     self._last_partial_at = upto
             if kind == "words":
-                result = (self.final_stt or self.stt).transcribe(
-                    audio, word_timestamps=True, **decoding.kwargs()
-                )
-            else:
-                result = self.stt.transcribe(audio, word_timestamps=False)
+                self._words_pass(wj, wj.decoding or self.final_decoding)
+                continue
+            result = self.stt.transcribe(audio, word_timestamps=False)
             self.calls[kind] += 1
             final: FinalText | None = None
             text = ""
             with self._cond:
-                if kind == "words":
-                    shifted = [
-                        Word(w.word, w.start + offset, w.end + offset, w.probability)
-                        for w in result.words
-                    ]
-                    self._words.setdefault(epoch, []).extend(shifted)
-                    stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
-                    self._texts.setdefault(epoch, []).append((offset, stretches))
-                    self._words_pending[epoch] = max(0, self._words_pending.get(epoch, 1) - 1)
-                    self._cond.notify_all()
-                    continue
                 if epoch != self._utt.epoch:
                     continue  # a new utterance began meanwhile
                 u = self._utt
@@ -456,3 +495,12 @@ def _drop_words(segments: list[str], n: int) -> list[str]:
         if words[cut:]:
             out.append(" ".join(words[cut:]))
     return out
+
+
+def _drop_heard_again(words: list[Word], dropped: list[str]) -> list[Word]:
+    """A pass's words without the leading ones its text lost at the join (``dropped``), so
+    the word timestamps hold each word once, as the text does."""
+    n = 0
+    while n < min(len(dropped), len(words)) and _norm(words[n].word) == _norm(dropped[n]):
+        n += 1
+    return words[n:]
