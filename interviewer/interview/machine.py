@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
 from interviewer.interview.base import Answer, Reply, ReplyKind
+from interviewer.interview.closing import MAX_CANDIDATE_QUESTIONS, CandidateQuestions
 from interviewer.interview.followup import FollowUp, FollowUpPolicy
 from interviewer.interview.intents import (
     Command,
     is_no,
-    is_question,
     is_yes,
     match_fact,
     parse_command,
@@ -40,7 +40,6 @@ from interviewer.interview.phrases import (
     LAST_QUESTION,
     MOVING_ON,
     greeting,
-    sentence,
 )
 from interviewer.interview.resume import STATE_VERSION, Phase, Resumable, Turn
 from interviewer.interview.selection import resolve_company, select_questions
@@ -50,6 +49,7 @@ from interviewer.text import words
 __all__ = [
     "ANY_QUESTIONS",
     "FOLLOW_UP_CUTOFF_S",
+    "MAX_CANDIDATE_QUESTIONS",
     "STATE_VERSION",
     "WRAP_UP_S",
     "Command",
@@ -67,13 +67,12 @@ WRAP_UP_S = 120.0
 FOLLOW_UP_CUTOFF_S = 180.0
 #: Answers with fewer words than this get a nudge instead of a follow-up.
 SHORT_ANSWER_WORDS = 4
-MAX_CANDIDATE_QUESTIONS = 3
 
 
 # --------------------------------------------------------------------------- the machine
 
 
-class InterviewMachine(Resumable):
+class InterviewMachine(Resumable, CandidateQuestions):
     """The interview logic behind the voice; implements the pipeline's ``Brain`` protocol.
 
     ``questions`` defaults to :func:`select_questions` on ``bank`` and ``spec`` (the caller
@@ -348,32 +347,6 @@ class InterviewMachine(Resumable):
             return self._closing()
         return self._next_question("No problem, let's move on.")
 
-    def _on_candidate_turn(self, text: str) -> Reply:
-        if not is_question(text):
-            if is_yes(text):
-                return self._say("candidate_questions", ["Sure, go ahead."])
-            # "No, thanks", "That's all", or a remark: the interview is over.
-            return self._closing()
-        self._candidate_questions += 1
-        fact = match_fact(self._company, text)
-        if fact is not None:
-            answer = f"Good question. {sentence(fact.answer)}"
-        else:
-            answer = (
-                "That's a good question. I don't have the details on that here, but the "
-                "recruiter will be happy to tell you more."
-            )
-        remaining = self.remaining()
-        if self._candidate_questions >= MAX_CANDIDATE_QUESTIONS or (
-            remaining is not None and remaining <= 0
-        ):
-            return self._closing(answer)
-        return self._say(
-            "candidate_questions",
-            [answer, "Is there anything else you'd like to know?"],
-            meta={"fact": fact.topic} if fact else {},
-        )
-
     # ------------------------------------------------------------------ moving on
 
     def _next_question(self, lead: str) -> Reply:
@@ -397,33 +370,6 @@ class InterviewMachine(Resumable):
                 meta={"asks": question.text, "asks_kind": "question"},
             )
         return self._to_candidate_questions(lead)
-
-    def _to_candidate_questions(self, lead: str) -> Reply:
-        self._index = len(self._questions)
-        remaining = self.remaining()
-        if remaining is not None and remaining <= 0:
-            return self._closing(f"{lead} We're out of time.")
-        self._phase = "candidate_questions"
-        if self._time_up() and self._answered_count() < len(self._questions):
-            done = "We're nearly out of time, so let's stop the questions there."
-        else:
-            done = "That's all the questions I have."
-        return self._say(
-            "candidate_questions", [f"{lead} {done}", ANY_QUESTIONS], prompt=ANY_QUESTIONS
-        )
-
-    def _closing(self, lead: str | None = None) -> Reply:
-        self._close_exchange()
-        self._phase = "closed"
-        name = self._company_name()
-        thanks = (
-            f"Thank you for your time today and for your interest in {name}."
-            if name
-            else ("Thank you for your time today.")
-        )
-        text = f"{thanks} That's the end of our interview. Good luck!"
-        pieces = [lead, text] if lead else [text]
-        return self._say("closing", pieces, finished=True)
 
     def _welcome_back(self) -> Reply:
         if self._index < len(self._questions) and not self._time_up():
@@ -485,11 +431,6 @@ class InterviewMachine(Resumable):
         text = self._acks[self._said % len(self._acks)]
         self._said += 1
         return text
-
-    def _company_name(self) -> str | None:
-        if self._company is not None:
-            return self._company.name
-        return self._spec.company
 
     def _greeting(self) -> str:
         return greeting(self._spec, self._company, len(self._questions))

@@ -3,8 +3,9 @@
 DuckDB allows one process at a time to have a file open, so a ``Store`` opens it only per
 operation, under a cross-process lock (:class:`.connection.FileAccess`): a server and the CLI, or
 two servers, share one file. Inside the process one ``Store`` is shared between interviews; a
-single writer thread commits each change in its own transaction (the changes queued meanwhile go
-in the same opening of the file); reads run on short-lived cursors from any thread.
+single writer thread (:mod:`.writer`) commits each change in its own transaction (the changes
+queued meanwhile go in the same opening of the file); reads run on short-lived cursors from any
+thread.
 
 The records and their column lists live in :mod:`.rows`, export and import in :mod:`.transfer`,
 benchmark runs in :mod:`.bench_runs`, opening the file in :mod:`.connection`.
@@ -14,13 +15,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import logging
 import os
-import queue
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -53,6 +51,7 @@ from interviewer.store.rows import (
     turn_row,
 )
 from interviewer.store.transfer import EXPORT_FORMAT, export_csv, export_json, parse_export
+from interviewer.store.writer import Writer
 
 __all__ = [
     "DB_FILENAME",
@@ -68,7 +67,6 @@ __all__ = [
     "TurnRecord",
 ]
 
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -76,8 +74,6 @@ DB_FILENAME = "interviewer.duckdb"
 
 
 # --- the store ------------------------------------------------------------------------------
-
-_Job = tuple[Callable[[Con], Any], "Future[Any]"]
 
 
 class Store:
@@ -92,11 +88,7 @@ class Store:
         self.path = path
         self._key = str(path.resolve())
         self._access = access
-        self._state_lock = threading.Lock()
-        self._closed = False
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write_loop, name="store-writer", daemon=True)
-        self._writer.start()
+        self._writer = Writer(path, access)
 
     @classmethod
     def open(cls, path: Path | None = None, *, wait_s: float = LOCK_WAIT_S) -> Store:
@@ -136,12 +128,8 @@ class Store:
 
     def close(self) -> None:
         """Commit what is queued, stop the writer and close the file. Idempotent."""
-        with self._state_lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._queue.put(None)
-        self._writer.join()
+        if not self._writer.close():
+            return
         self._access.close()
         with _registry_lock:
             _open_paths.discard(self._key)
@@ -155,69 +143,15 @@ class Store:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _write_loop(self) -> None:
-        job = self._queue.get()
-        while job is not None:
-            batch = [job]
-            try:
-                with self._access.use() as con:
-                    # What was queued while the file was closed goes in this one opening.
-                    while batch:
-                        self._run_job(con, batch.pop())
-                        try:
-                            nxt = self._queue.get_nowait()
-                        except queue.Empty:
-                            break
-                        if nxt is None:
-                            return
-                        batch.append(nxt)
-            except BaseException as e:  # the file could not be opened: fail what is waiting
-                for _, fut in batch:
-                    if fut.set_running_or_notify_cancel():
-                        fut.set_exception(e)
-            job = self._queue.get()
-
-    def _run_job(self, con: Con, job: _Job) -> None:
-        fn, fut = job
-        if not fut.set_running_or_notify_cancel():
-            return
-        try:
-            con.execute("BEGIN TRANSACTION")
-            result = fn(con)
-            con.execute("COMMIT")
-        except duckdb.Error as e:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            first = str(e).splitlines()[0]
-            fut.set_exception(StoreError(f"writing to {self.path} failed: {first}"))
-        except BaseException as e:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            fut.set_exception(e)
-        else:
-            fut.set_result(result)
-
-    def _submit(self, fn: Callable[[Con], T]) -> Future[T]:
-        fut: Future[T] = Future()
-        with self._state_lock:
-            if self._closed:
-                raise StoreError(f"the store for {self.path} is closed")
-            self._queue.put((fn, fut))
-        return fut
-
     def _write(self, fn: Callable[[Con], T]) -> T:
-        return self._submit(fn).result()
+        return self._writer.write(fn)
 
     def _write_nowait(self, fn: Callable[[Con], Any]) -> None:
-        def report(fut: Future[Any]) -> None:
-            if (err := fut.exception()) is not None:
-                log.error("store write failed: %s", err)
-
-        self._submit(fn).add_done_callback(report)
+        self._writer.write_nowait(fn)
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Con]:
-        if self._closed:
+        if self._writer.closed:
             raise StoreError(f"the store for {self.path} is closed")
         with self._access.use() as cur:
             try:
