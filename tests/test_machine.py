@@ -572,3 +572,21 @@ def test_silence_in_candidate_questions(bank: Bank, three: list[Question]) -> No
     assert reply.kind == "prompt" and text.endswith(ANY_QUESTIONS)
     reply, _ = say(machine, timed_out=True)
     assert reply.kind == "closing" and reply.finished
+
+
+def test_withdraw_answer_returns_to_the_state_before_it(bank: Bank) -> None:
+    """The candidate went on over the reply: after withdraw_answer the machine is where it was
+    before the answer, and the whole answer then gets one turn in its transcript."""
+    spec = InterviewSpec(role="data_scientist", questions=2, max_follow_ups=1, seed=3)
+    machine = InterviewMachine(bank, spec, followups=FollowUpPolicy(None))
+    machine.start()
+    before = machine.state_dict()
+    first = machine.on_answer(Answer("I led the migration.", 2.0))
+    "".join(first.pieces)
+    assert machine.state_dict() != before
+    assert machine.withdraw_answer()
+    assert machine.state_dict() == before
+    assert not machine.withdraw_answer()  # only the last answer, once
+    whole = "I led the migration, and the tricky part was keeping the old dashboards alive."
+    machine.on_answer(Answer(whole, 6.0))
+    assert [t.text for t in machine.transcript if t.kind == "answer"] == [whole]

@@ -17,6 +17,7 @@ interview resume at the first question that has no answer yet.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,6 +69,10 @@ FOLLOW_UP_CUTOFF_S = 180.0
 #: Answers with fewer words than this get a nudge instead of a follow-up.
 SHORT_ANSWER_WORDS = 4
 MAX_CANDIDATE_QUESTIONS = 3
+#: What :meth:`InterviewMachine.withdraw_answer` does not restore: set once, never changed.
+_FIXED_STATE = frozenset(
+    {"_spec", "_followups", "_clock", "_company", "_questions", "_acks", "_transitions", "_undo"}
+)
 
 
 # --------------------------------------------------------------------------- the machine
@@ -118,6 +123,7 @@ class InterviewMachine(Resumable):
         self._offered_repeat = False
         self._asking = ""  # what the candidate is answering now (to repeat it)
         self._last_said = ""
+        self._undo: dict[str, object] | None = None  # the state before the last on_answer
 
     # ------------------------------------------------------------------ Brain protocol
 
@@ -148,6 +154,7 @@ class InterviewMachine(Resumable):
         if self._phase == "closed":
             # The pipeline should have stopped; say goodbye again rather than fail.
             return self._reply("closing", ["The interview is over. Thank you again."], True)
+        self._undo = {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in _FIXED_STATE}
         text = " ".join(answer.text.split())
         question_id = self._current_id()
         if answer.timed_out and not text:
@@ -170,6 +177,19 @@ class InterviewMachine(Resumable):
         if self._phase == "candidate_questions":
             return self._on_candidate_turn(text)
         return self._on_answer_text(text)
+
+    def withdraw_answer(self) -> bool:
+        """Forget the last :meth:`on_answer`: the candidate went on talking over its reply.
+
+        The pipeline then gives the whole answer (before and after) to :meth:`on_answer` as one
+        turn, so the transcript, the follow-up and the next question see one answer. False when
+        there is nothing to withdraw.
+        """
+        if self._undo is None:
+            return False
+        vars(self).update(self._undo)
+        self._undo = None
+        return True
 
     def planned_next(self) -> str | None:
         """The next bank question's text when the next reply will surely ask it."""
