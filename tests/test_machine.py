@@ -623,3 +623,25 @@ def test_no_speculation_for_commands_short_turns_or_without_follow_ups(
     assert machine.speculate(BEHAVIORAL_ANSWER) == []  # no follow-ups in this interview
     assert machine.speculate("could you repeat the question") == []
     assert llm.prompts == []
+
+
+def test_withdraw_answer_returns_to_the_state_before_it(bank: Bank) -> None:
+    """The candidate went on over the reply: after withdraw_answer the machine is where it was
+    before the answer, and the whole answer then gets one turn in its transcript."""
+    spec = InterviewSpec(role="data_scientist", questions=2, max_follow_ups=1, seed=3)
+    machine = InterviewMachine(bank, spec, followups=FollowUpPolicy(None))
+    machine.start()
+
+    def state() -> dict[str, Any]:
+        return {k: v for k, v in machine.state_dict().items() if k != "elapsed"}  # the clock's
+
+    before = state()
+    first = machine.on_answer(Answer("I led the migration.", 2.0))
+    "".join(first.pieces)
+    assert state() != before
+    assert machine.withdraw_answer()
+    assert state() == before
+    assert not machine.withdraw_answer()  # only the last answer, once
+    whole = "I led the migration, and the tricky part was keeping the old dashboards alive."
+    machine.on_answer(Answer(whole, 6.0))
+    assert [t.text for t in machine.transcript if t.kind == "answer"] == [whole]

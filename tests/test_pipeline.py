@@ -7,6 +7,7 @@ pipeline's own behaviour: turn order, barge-in, endpointing, timeouts, shutdown.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -21,7 +22,15 @@ from interviewer.engines.fakes import FakeSTT, FakeTTS, FakeVAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
-from interviewer.pipeline.events import BargeIn, CandidateRevised, NoAnswer, RunnerEvent
+from interviewer.pipeline.events import (
+    AnswerContinues,
+    BargeIn,
+    CandidateRevised,
+    HalfDuplex,
+    InterviewerSays,
+    NoAnswer,
+    RunnerEvent,
+)
 from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.pipeline.sequential import SequentialRunner
@@ -529,3 +538,134 @@ def test_substance_and_silence_are_measured() -> None:
 
     labels = [row[0] for row in latency_rows(doc)]
     assert "last word -> follow-up" in labels and "longest silence in a turn" in labels
+
+
+def _loudness_text(audio: np.ndarray) -> str:
+    # the fake "recognises" each stretch by its loudness
+    peak = float(np.abs(audio).max())
+    if peak > 0.5:
+        return "and the tricky part was the old dashboards."
+    return "I led the migration." if peak > 0.25 else "yes."
+
+
+# punctuation-only endpointing: a finished sentence ends the turn at once (no nudge)
+YIELDING = RunnerConfig(
+    endpoint=dataclasses.replace(FAST, turn_model="rules"), barge_in=True, listen_after_s=0.05
+)
+
+
+def _talk_over_reply(runner: InterviewRunner, link: VirtualDuplexLink, audio: np.ndarray) -> None:
+    """Speak ``audio`` once, as the reply to the first answer starts (during its ack)."""
+    events: list[RunnerEvent] = []
+    forward = runner.on_event
+    spoken = threading.Event()
+
+    def on_event(event: RunnerEvent) -> None:
+        events.append(event)
+        forward(event)
+        if isinstance(event, InterviewerSays) and event.kind == "question" and not spoken.is_set():
+            spoken.set()
+            threading.Timer(0.05, link.candidate.speak, (audio,)).start()
+
+    runner.on_event = on_event
+
+
+def test_talking_over_the_acknowledgement_continues_the_same_answer() -> None:
+    """The interviewer yields within a block; before and after are one answer: one on_answer,
+    one stored record, one candidate turn, marked overlapping."""
+    brain = FixedQuestionsBrain(["Tell me about a project?", "What did you learn?"])
+    runner, cand, link, events = make_runner(
+        brain,
+        [tone(0.7, amp=0.3), tone(0.5, amp=0.2)],
+        _loudness_text,
+        config=YIELDING,
+        tts=FakeTTS(seconds_per_char=0.06),
+    )
+    records: list[ExchangeRecord] = []
+    runner.on_exchange = records.append
+    _talk_over_reply(runner, link, tone(1.0, amp=0.6))
+    run(runner, cand)
+    merged = "I led the migration. and the tricky part was the old dashboards."
+    assert [a.text for a in brain.answers] == [merged, "yes."]
+    assert brain.answers[0].duration > 1.4  # both stretches of speech
+    assert runner.yields == 1 and runner.barge_ins == 1
+    assert [r.answer for r in records] == [merged, "yes."]
+    assert records[0].overlapping and not records[1].overlapping
+    assert records[0].audio_end is not None and records[0].audio_start is not None
+    assert records[0].audio_end - records[0].audio_start > 1.5
+    # the full pass of each utterance, words on the answer's clock
+    assert [w.word for w in records[0].words][:2] == ["I", "led"]
+    assert records[0].words[-1].start > records[0].words[0].start + 0.7
+    doc = runner.transcript()
+    cand_turns = [t for t in doc["turns"] if t["speaker"] == "candidate"]
+    assert [t["text"] for t in cand_turns] == [merged, "yes."]
+    assert cand_turns[0]["overlapping"] and "overlapping" not in cand_turns[1]
+    # the cut reply stays in the transcript, after the answer's start, marked interrupted
+    cut = doc["turns"][2]
+    assert cut["speaker"] == "interviewer" and cut["interrupted"]
+    assert cand_turns[0]["start"] < cut["start"] < cand_turns[0]["end"]
+    assert doc["stats"]["yields"] == 1
+    # playback stopped within a block of the barge-in decision
+    barge = next(e for e in events if isinstance(e, BargeIn))
+    assert (cut["end"] + runner.t0) - barge.cleared_at <= 512 / 16_000 + 1e-3
+    assert any(isinstance(e, AnswerContinues) for e in events)
+    # the question was asked again after the yield, and heard out
+    asked = [t["text"] for t in doc["turns"] if t["speaker"] == "interviewer"]
+    assert sum("What did you learn?" in a for a in asked) == 1
+
+
+class _NoWithdraw:
+    """A brain that cannot take an answer back."""
+
+    def __init__(self, inner: FixedQuestionsBrain) -> None:
+        self.inner = inner
+
+    def start(self) -> Reply:
+        return self.inner.start()
+
+    def on_answer(self, answer: Answer) -> Reply:
+        return self.inner.on_answer(answer)
+
+    def planned_next(self) -> str | None:
+        return self.inner.planned_next()
+
+    @property
+    def finished(self) -> bool:
+        return self.inner.finished
+
+
+def test_speech_over_the_interviewer_is_stored_and_marked_overlapping() -> None:
+    """A brain that cannot withdraw its reply gets the rest as a turn of its own, but nothing
+    said over the interviewer is lost: it is transcribed, stored and marked."""
+    inner = FixedQuestionsBrain(["Tell me about a project?", "What did you learn?", "Last?"])
+    runner, cand, link, _events = make_runner(
+        _NoWithdraw(inner),
+        [tone(0.7, amp=0.3), tone(0.5, amp=0.2)],
+        _loudness_text,
+        config=YIELDING,
+        tts=FakeTTS(seconds_per_char=0.06),
+    )
+    records: list[ExchangeRecord] = []
+    runner.on_exchange = records.append
+    _talk_over_reply(runner, link, tone(1.0, amp=0.6))
+    run(runner, cand)
+    over = "and the tricky part was the old dashboards."
+    assert [a.text for a in inner.answers] == ["I led the migration.", over, "yes."]
+    assert runner.yields == 0
+    assert [(r.answer, r.overlapping) for r in records] == [
+        ("I led the migration.", False),
+        (over, True),
+        ("yes.", False),
+    ]
+    assert records[1].to_json()["overlapping"] is True
+    turns = [t for t in runner.transcript()["turns"] if t["speaker"] == "candidate"]
+    assert [t.get("overlapping", False) for t in turns] == [False, True, False]
+
+
+def test_half_duplex_says_so() -> None:
+    brain = FixedQuestionsBrain(["Only question?"])
+    cfg = RunnerConfig(endpoint=FAST, barge_in=False, listen_after_s=0.05)
+    runner, cand, _, events = make_runner(brain, [tone(0.4)], ["fine."], config=cfg)
+    run(runner, cand)
+    assert any(isinstance(e, HalfDuplex) for e in events)
+    assert [a.text for a in brain.answers] == ["fine."]

@@ -44,6 +44,7 @@ from interviewer.errors import ConfigError
 from interviewer.interview.base import Answer, Reply
 from interviewer.metrics import normalize_text
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
+from interviewer.pipeline.records import ExchangeRecord
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.pipeline.transcriber import join_text
 from interviewer.pipeline.turn_end import NUDGE_TEXT, Prosody, lone_tail, prosody_at_pause
@@ -349,11 +350,13 @@ class TurnsBrain:
         self.questions = questions
         self._i = 0
         self._done = False
+        self._undo: tuple[int, bool] | None = None
 
     def start(self) -> Reply:
         return Reply("question", iter([self.questions[0]]), question_id="t1")
 
     def on_answer(self, answer: Answer) -> Reply:
+        self._undo = (self._i, self._done)
         self._i += 1
         if self._i >= len(self.questions):
             self._done = True
@@ -361,6 +364,14 @@ class TurnsBrain:
         return Reply(
             "question", iter([f"{self.ACK} {self.questions[self._i]}"]), question_id=f"t{self._i}"
         )
+
+    def withdraw_answer(self) -> bool:
+        """The candidate went on over the acknowledgement: the answer continues."""
+        if self._undo is None:
+            return False
+        self._i, self._done = self._undo
+        self._undo = None
+        return True
 
     def planned_next(self) -> str | None:
         return self.questions[self._i + 1] if self._i + 1 < len(self.questions) else None
@@ -388,6 +399,7 @@ def run_turns_interview(
     link = VirtualDuplexLink(recorder)
     silent = RenderedAnswer(np.zeros(0, np.float32), "")
     candidate = SimulatedCandidate(link.candidate, answers, silent)
+    records: list[ExchangeRecord] = []
     runner = InterviewRunner(
         brain=TurnsBrain(questions),
         vad=eng.vad,
@@ -396,6 +408,7 @@ def run_turns_interview(
         duplex=link,
         config=RunnerConfig(endpoint=endpoint),
         on_your_turn=candidate.your_turn,
+        on_exchange=records.append,
     )
     timer = threading.Timer(max_wall_s, runner.shutdown)
     timer.daemon = True
@@ -446,8 +459,17 @@ def run_turns_interview(
         "paused_answers": paused,
         "cut_in_rate": round(len(set(cut) & set(paused)) / len(paused), 3) if paused else None,
         "nudges": doc["stats"].get("nudges", 0),
+        "yields": doc["stats"].get("yields", 0),
+        "barge_ins": doc["stats"].get("barge_ins", 0),
         "nudges_inside_answers": len(nudged),
+        # the stored answers (the full pass, as the transcript shows them), and the streamed
+        # text the interviewer acted on, to tell recognition from turn-taking losses
         "words_lost": words_lost(said, heard),
+        "words_lost_streamed": words_lost(
+            said, [r.answer_streamed or r.answer for r in records if not r.timed_out]
+        ),
+        "heard": heard,
+        "overlapping_answers": sum(r.overlapping for r in records),
         "voice_to_voice_ms": _ms(v2v),
         "exchanges_after_real_end": len(v2v),
         "wall_s": round(time.perf_counter() - t0, 1),

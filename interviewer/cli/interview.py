@@ -83,6 +83,13 @@ def _live_printer() -> Any:
                 out.print(f"[dim]  (the whole answer, heard again: {escape(text)})[/]")
             case ev.BargeIn():
                 out.print("[yellow]  (candidate interrupted; playback stopped)[/]")
+            case ev.AnswerContinues():
+                out.print("[yellow]  (the answer goes on: the interviewer yields)[/]")
+            case ev.HalfDuplex(reason=reason):
+                out.print(
+                    f"[yellow]Half duplex: {escape(reason)}. With headphones or echo "
+                    "cancellation, pass --barge-in.[/]"
+                )
             case ev.NoAnswer():
                 out.print("[dim]  (no answer)[/]")
 
@@ -119,7 +126,13 @@ def demo(
             "--seed", help="Repeat a run: the same questions and the same candidate audio."
         ),
     ] = None,
-    barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
+    barge_in: Annotated[
+        bool,
+        typer.Option(
+            "--barge-in/--no-barge-in",
+            help="The interviewer yields when the candidate talks over it (on: no echo here).",
+        ),
+    ] = True,
     score: Annotated[
         bool,
         typer.Option("--score/--no-score", help="Score answers during the interview."),
@@ -220,7 +233,14 @@ def practice(
     text: Annotated[bool, typer.Option("--text", help="Printed questions, typed answers.")] = False,
     input_device: Annotated[str | None, typer.Option("--input-device")] = None,
     output_device: Annotated[str | None, typer.Option("--output-device")] = None,
-    barge_in: Annotated[bool, typer.Option("--barge-in/--no-barge-in")] = False,
+    barge_in: Annotated[
+        bool,
+        typer.Option(
+            "--barge-in/--no-barge-in",
+            help="You wear headphones or have echo cancellation: the interviewer yields when "
+            "you talk over it. Off (loudspeakers), it cannot tell you from its own echo.",
+        ),
+    ] = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Also write the recording here.")
     ] = None,

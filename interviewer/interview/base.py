@@ -53,7 +53,12 @@ class Answer:
 
 
 class Brain(Protocol):
-    """The interview logic behind the voice: bank, state machine, follow-ups."""
+    """The interview logic behind the voice: bank, state machine, follow-ups.
+
+    Optional: ``withdraw_answer() -> bool`` forgets the last :meth:`on_answer` when the
+    candidate went on talking over its reply; the pipeline then hands the whole answer to
+    :meth:`on_answer` as one turn. A brain without it gets the rest as a turn of its own.
+    """
 
     def start(self) -> Reply:
         """The opening: greeting, introduction and the first question."""

@@ -39,11 +39,22 @@ class FixedQuestionsBrain:
         self._nudged = False
         self._finished = False
         self.answers: list[Answer] = []
+        self._undo: tuple[int, bool, bool] | None = None
+
+    def withdraw_answer(self) -> bool:
+        """Forget the last answer (the candidate went on over the reply; see the runner)."""
+        if self._undo is None:
+            return False
+        self._idx, self._nudged, self._finished = self._undo
+        self._undo = None
+        self.answers.pop()
+        return True
 
     def start(self) -> Reply:
         return Reply("greeting", _words(f"{self.greeting} {self.questions[0]}"), question_id="q1")
 
     def on_answer(self, answer: Answer) -> Reply:
+        self._undo = (self._idx, self._nudged, self._finished)
         self.answers.append(answer)
         if answer.timed_out and not self._nudged:
             self._nudged = True

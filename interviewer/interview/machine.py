@@ -17,6 +17,7 @@ interview resume at the first question that has no answer yet.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -67,6 +68,10 @@ WRAP_UP_S = 120.0
 FOLLOW_UP_CUTOFF_S = 180.0
 #: Answers with fewer words than this get a nudge instead of a follow-up.
 SHORT_ANSWER_WORDS = 4
+#: What :meth:`InterviewMachine.withdraw_answer` does not restore: set once, never changed.
+_FIXED_STATE = frozenset(
+    {"_spec", "_followups", "_clock", "_company", "_questions", "_acks", "_undo"}
+)
 
 
 # --------------------------------------------------------------------------- the machine
@@ -116,6 +121,7 @@ class InterviewMachine(Resumable, CandidateQuestions):
         self._offered_repeat = False
         self._asking = ""  # what the candidate is answering now (to repeat it)
         self._last_said = ""
+        self._undo: dict[str, object] | None = None  # the state before the last on_answer
 
     # ------------------------------------------------------------------ Brain protocol
 
@@ -146,6 +152,7 @@ class InterviewMachine(Resumable, CandidateQuestions):
         if self._phase == "closed":
             # The pipeline should have stopped; say goodbye again rather than fail.
             return self._reply("closing", ["The interview is over. Thank you again."], True)
+        self._undo = {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in _FIXED_STATE}
         text = " ".join(answer.text.split())
         question_id = self._current_id()
         if answer.timed_out and not text:
@@ -188,6 +195,19 @@ class InterviewMachine(Resumable, CandidateQuestions):
         answer = " ".join([*(a for _, a in pairs), " ".join([*self._parts, text])])
         plan = self._followups.prefetch(question, answer, list(self._follow_ups))
         return [plan.text]
+
+    def withdraw_answer(self) -> bool:
+        """Forget the last :meth:`on_answer`: the candidate went on talking over its reply.
+
+        The pipeline then gives the whole answer (before and after) to :meth:`on_answer` as one
+        turn, so the transcript, the follow-up and the next question see one answer. False when
+        there is nothing to withdraw.
+        """
+        if self._undo is None:
+            return False
+        vars(self).update(self._undo)
+        self._undo = None
+        return True
 
     def planned_next(self) -> str | None:
         """The next bank question's text when the next reply will surely ask it."""

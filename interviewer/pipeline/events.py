@@ -60,6 +60,24 @@ class BargeIn:
 
 
 @dataclass(frozen=True)
+class AnswerContinues:
+    """The candidate went on over the reply to their answer: the interviewer yielded, the reply
+    was withdrawn, and what they say now joins that answer (one answer, one ``on_answer``)."""
+
+    t: float
+    #: the answer so far (the streamed text)
+    answer: str
+
+
+@dataclass(frozen=True)
+class HalfDuplex:
+    """The interviewer will not yield: the microphone is shut while it speaks (loudspeakers
+    without echo cancellation would hear its own voice as the candidate's)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class NoAnswer:
     """Nothing was said for ``EndpointConfig.no_answer_s`` after the interviewer stopped."""
 
@@ -71,5 +89,7 @@ RunnerEvent = (
     | CandidateRevised
     | InterviewerSays
     | BargeIn
+    | AnswerContinues
+    | HalfDuplex
     | NoAnswer
 )

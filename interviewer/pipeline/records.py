@@ -36,6 +36,8 @@ class ExchangeRecord:
     #: the streamed text the interviewer acted on, when the full pass heard it differently
     answer_streamed: str | None = None
     timed_out: bool = False
+    #: some of the answer was said while the interviewer was speaking
+    overlapping: bool = False
 
     def word_dicts(self) -> list[dict[str, Any]]:
         """``{"word", "start", "end", "probability"}`` per word: the store's shape."""
@@ -58,6 +60,8 @@ class ExchangeRecord:
             doc["answer_streamed"] = self.answer_streamed
         if self.timed_out:
             doc["timed_out"] = True
+        if self.overlapping:
+            doc["overlapping"] = True
         return doc
 
     @classmethod
@@ -75,6 +79,7 @@ class ExchangeRecord:
             latency=dict(doc.get("latency") or {}),
             answer_streamed=doc.get("answer_streamed"),
             timed_out=bool(doc.get("timed_out")),
+            overlapping=bool(doc.get("overlapping")),
         )
 
 
@@ -150,6 +155,8 @@ class TurnLog:
     question_id: str | None = None
     words: list[Word] = field(default_factory=list)
     interrupted: bool = False
+    #: a candidate turn (partly) said while the interviewer was speaking
+    overlapping: bool = False
 
 
 def percentiles_ms(values: list[float]) -> dict[str, float | None]:
@@ -182,6 +189,7 @@ def transcript_doc(
                 "end": round(t.end, 3),
             }
             | ({"interrupted": True} if t.interrupted else {})
+            | ({"overlapping": True} if t.overlapping else {})
             for t in turns
         ],
         "latency": {

@@ -28,10 +28,12 @@ from interviewer.engines.base import STT, TTS, VAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
 from interviewer.pipeline.events import (
+    AnswerContinues,
     BargeIn,
     CandidateFinal,
     CandidatePartial,
     CandidateRevised,
+    HalfDuplex,
     InterviewerSays,
     NoAnswer,
     RunnerEvent,
@@ -41,7 +43,7 @@ from interviewer.pipeline.listener import Listener
 from interviewer.pipeline.record import answer_decoding
 from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
-from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
+from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber, join_text
 from interviewer.pipeline.turn_end import NUDGE_TEXT
 from interviewer.text import split_sentences
 from interviewer.types import LATENCY_FIELDS as LATENCY_FIELDS  # re-exported for the demo
@@ -51,7 +53,11 @@ from interviewer.types import AudioArray, Word
 @dataclass
 class RunnerConfig:
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
-    barge_in: bool = False
+    #: full duplex: the candidate may talk over the interviewer, who then yields (stops within
+    #: one block and listens). Only safe where the microphone does not hear the loudspeaker
+    #: (headphones, echo cancellation, the demo's virtual link); off, the microphone is shut
+    #: while the interviewer speaks (half duplex) and speech over it is not heard.
+    barge_in: bool = True
     #: half-duplex: after the interviewer's last sample, wait this long before listening, so
     #: the room's echo of its own voice is not taken for the candidate
     listen_after_s: float = 0.15
@@ -72,6 +78,8 @@ class TurnEnd:
     utt_t0: float = 0.0
     #: a typed turn (web text box, buttons): its final text, known without STT
     typed: str | None = None
+    #: the turn began while the interviewer was speaking
+    overlapping: bool = False
 
 
 @dataclass
@@ -80,9 +88,14 @@ class _Pending:
 
     record: ExchangeRecord
     exchange: Exchange
-    #: the transcriber's utterance, for the full pass (None: typed, or no answer)
-    epoch: int | None = None
-    utt_t0: float = 0.0
+    #: the transcriber's utterances (epoch, capture time of the first sample) that make up the
+    #: answer, for the full pass; empty: typed, or no answer. More than one when the candidate
+    #: went on talking over the reply and the interviewer yielded.
+    parts: tuple[tuple[int, float], ...] = ()
+    #: the streamed text of each part
+    texts: tuple[str, ...] = ()
+    #: seconds of speech so far (the brain's ``Answer.duration``)
+    duration: float = 0.0
 
 
 def _marker(marks: dict[str, float], name: str, clock: Callable[[], float]) -> Callable[[], None]:
@@ -155,6 +168,12 @@ class InterviewRunner:
         self.error: BaseException | None = None
         self._current_question: str | None = None
         self._pending: _Pending | None = None
+        #: an answer whose reply the candidate talked over: the next turn continues it
+        self._continuing: _Pending | None = None
+        self._voice_barge = False  # the barge-in of this reply was speech (not a button)
+        self._emit_later: Exchange | None = None  # an answer heard out, to store
+        self._overlap_turn = False  # the turn under way began over the interviewer's voice
+        self.yields = 0
 
     # ------------------------------------------------------------------ audio side
     def _on_input(self, frame: AudioArray, t: float) -> None:
@@ -194,7 +213,9 @@ class InterviewRunner:
             if ev is None:
                 continue
             if ev.kind in ("speech_start", "barge_in"):
+                self._overlap_turn = ev.kind == "barge_in"
                 if ev.kind == "barge_in":
+                    self._voice_barge = True
                     self._barge_in(t)
                 self.on_event(SpeechStart(t))
             elif ev.kind == "end_of_turn":
@@ -220,6 +241,7 @@ class InterviewRunner:
             ev.pause_id,
             epoch=self.transcriber.epoch,
             utt_t0=self.listener.utt_t0,
+            overlapping=self._overlap_turn,
         )
 
     def _barge_in(self, t: float, *, typed: bool = False) -> None:
@@ -289,13 +311,20 @@ class InterviewRunner:
     def run(self) -> None:
         """Run the whole interview in the calling thread (Ctrl-C ends it cleanly)."""
         self.start()
+        if not self.cfg.barge_in:
+            self.on_event(
+                HalfDuplex(
+                    "the microphone is shut while the interviewer speaks (no headphones or "
+                    "echo cancellation declared): it will not stop if you talk over it"
+                )
+            )
         try:
             self._warm_up()
             reply = self.brain.start()
             exchange: Exchange | None = None
             while not self._stop.is_set():
                 self._speak(reply, exchange)
-                if reply.finished or self.brain.finished:
+                if self._continuing is None and (reply.finished or self.brain.finished):
                     break
                 self.transcriber.set_decoding(answer_decoding(self.brain, self._current_question))
                 turn = self._await_turn(reply)
@@ -326,7 +355,18 @@ class InterviewRunner:
         self._utterance += 1
         utt = self._utterance
         self._barge.clear()
+        self._voice_barge = False
         self.listener.close()
+        # With barge-in on, the answer is stored once its reply has been heard out: if the
+        # candidate talks over the reply, they were not done, and the answer goes on.
+        withdraw = getattr(self.brain, "withdraw_answer", None)
+        defer = (
+            self.cfg.barge_in
+            and exchange is not None
+            and self._pending is not None
+            and self._pending.parts != ()
+            and callable(withdraw)
+        )
         marks: dict[str, float] = {}
         self._say(reply, utt, marks)
         # Store the exchange as soon as the reply is audible (its latency is then complete),
@@ -343,8 +383,19 @@ class InterviewRunner:
             exchange.playback_start = start
             exchange.reply_kind = reply.kind
             self.exchanges.append(exchange)
-            self._emit_exchange(exchange)
+            if not defer:
+                self._emit_exchange(exchange)
         self._wait_played(utt)
+        yielded = False
+        if defer and exchange is not None:
+            if self._barge.is_set() and self._voice_barge and callable(withdraw) and withdraw():
+                yielded = True
+                self._continue_answer()
+            elif reply.finished or self.brain.finished:
+                self._emit_exchange(exchange)
+            else:
+                # once the microphone is open: the full pass may still be running
+                self._emit_later = exchange
         log = self.playback.log(utt)
         if exchange is not None:
             asks = split_sentences(reply.meta.get("asks", ""))
@@ -366,9 +417,19 @@ class InterviewRunner:
                     interrupted=log.interrupted,
                 )
             )
-        if reply.kind in ("question", "greeting", "follow_up", "repeat"):
+        if reply.kind in ("question", "greeting", "follow_up", "repeat") and not yielded:
             self._current_question = heard or self._current_question
         self._prepare_next()
+
+    def _continue_answer(self) -> None:
+        """The candidate talked over the reply to their answer: the reply is withdrawn (the
+        brain forgot the answer) and the turn now under way continues that answer."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        self.yields += 1
+        self._continuing = pending
+        self.on_event(AnswerContinues(self.clock(), pending.record.answer))
 
     def _say(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
         """Each sentence goes to speech as soon as the reply's stream closes it."""
@@ -405,11 +466,11 @@ class InterviewRunner:
         if pending is None:
             return
         record = replace(pending.record, latency=exchange.relative(self.t0))
-        if pending.epoch is not None:
+        if pending.parts:
             # computed off the reply's path; by now (the reply is audible) usually done
             timeout = self.cfg.stt_final_timeout_s if words_timeout is None else words_timeout
-            words, text = self._full_pass(pending.epoch, timeout)
-            shift = (pending.utt_t0 or self.t0) - self.t0  # utterance -> conversation time
+            words, text = self._full_passes(pending, timeout)
+            shift = (pending.parts[0][1] or self.t0) - self.t0  # utterance -> conversation
             turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
             if turn is not None:
                 turn.words = [
@@ -430,8 +491,37 @@ class InterviewRunner:
     def _full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
         return self.transcriber.full_pass(epoch, timeout)
 
+    def _full_passes(self, pending: _Pending, timeout: float) -> tuple[list[Word], str | None]:
+        """The full pass of each utterance of the answer, joined; word times relative to the
+        first utterance. A part whose pass gave no text keeps its streamed text."""
+        if len(pending.parts) == 1:
+            return self._full_pass(pending.parts[0][0], timeout)
+        base = pending.parts[0][1]
+        words: list[Word] = []
+        texts: list[str] = []
+        heard_any = False
+        for (epoch, t0), streamed in zip(pending.parts, pending.texts, strict=True):
+            part_words, text = self._full_pass(epoch, timeout)
+            shift = t0 - base
+            words += [
+                Word(w.word, w.start + shift, w.end + shift, w.probability) for w in part_words
+            ]
+            heard_any = heard_any or text is not None
+            texts.append(text if text else streamed)
+        return words, " ".join(t for t in texts if t) if heard_any else None
+
+    def _end_continuation(self) -> None:
+        """A typed turn (or none) came instead of the rest of a yielded answer: the answer so
+        far is stored as it is, since the brain has already forgotten it."""
+        cont, self._continuing = self._continuing, None
+        if cont is not None and self._pending is None:
+            self._pending = cont
+            self._emit_exchange(cont.exchange)
+
     def _flush_pending(self) -> None:
         """On Ctrl-C or an error: store the answer already heard, with what is known of it."""
+        if self._pending is None and self._continuing is not None:
+            self._pending, self._continuing = self._continuing, None
         if self._pending is not None:
             self._emit_exchange(self._pending.exchange, words_timeout=0.0)
 
@@ -456,11 +546,16 @@ class InterviewRunner:
             )
             if self.on_your_turn is not None:
                 self.on_your_turn()
+        if self._emit_later is not None:
+            exchange, self._emit_later = self._emit_later, None
+            self._emit_exchange(exchange)
         while not self._stop.is_set():
             try:
                 turn = self._turns.get(timeout=0.1)
             except queue.Empty:
                 continue
+            if turn.typed is not None or turn.timed_out:
+                self._end_continuation()
             if turn.timed_out:
                 self.on_event(NoAnswer())
                 ex = Exchange(endpoint=turn.endpoint, timed_out=True)
@@ -477,16 +572,46 @@ class InterviewRunner:
             )
             start = turn.speech_start or turn.endpoint
             end = turn.speech_end or turn.endpoint
-            self.turns.append(TurnLog("candidate", text, start - self.t0, end - self.t0))
+            part = ((turn.epoch, turn.utt_t0),)
+            cont, self._continuing = self._continuing, None
+            if cont is not None:
+                return self._continued(cont, turn, text, ex)
+            log = TurnLog(
+                "candidate", text, start - self.t0, end - self.t0, overlapping=turn.overlapping
+            )
+            self.turns.append(log)
             self.on_event(CandidateFinal(text))
             record = replace(
                 self._record(reply, text),
                 audio_start=round(start - self.t0, 3),
                 audio_end=round(end - self.t0, 3),
+                overlapping=turn.overlapping,
             )
-            self._pending = _Pending(record, ex, epoch=turn.epoch, utt_t0=turn.utt_t0)
-            return Answer(text, max(0.0, end - start)), ex
+            duration = max(0.0, end - start)
+            self._pending = _Pending(record, ex, part, (text,), duration)
+            return Answer(text, duration), ex
         return None
+
+    def _continued(
+        self, cont: _Pending, turn: TurnEnd, text: str, ex: Exchange
+    ) -> tuple[Answer, Exchange]:
+        """The turn after a yield: joined to the answer it continues, as one answer."""
+        start = turn.speech_start or turn.endpoint
+        end = turn.speech_end or turn.endpoint
+        answer = join_text(cont.record.answer, text)
+        # one candidate turn from the first word to the last; the cut reply stays after its
+        # start in the transcript, marked interrupted
+        log = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
+        if log is not None:
+            log.text, log.end, log.overlapping = answer, end - self.t0, True
+        self.on_event(CandidateFinal(answer))
+        record = replace(cont.record, answer=answer, audio_end=round(end - self.t0, 3))
+        record = replace(record, overlapping=True)
+        duration = cont.duration + max(0.0, end - start)
+        self._pending = _Pending(
+            record, ex, (*cont.parts, (turn.epoch, turn.utt_t0)), (*cont.texts, text), duration
+        )
+        return Answer(answer, duration), ex
 
     def _final(self, turn: TurnEnd) -> FinalText | None:
         """The turn's text: the speculative final of its last pause (usually ready by now)."""
@@ -519,6 +644,7 @@ class InterviewRunner:
         """The ``transcript.json`` document: turns, per-exchange latency and its summary."""
         stats = {
             "barge_ins": self.barge_ins,
+            "yields": self.yields,
             "nudges": self.nudges,
             "dropped_frames": self.dropped_frames,
             "stt_calls": dict(self.transcriber.calls),
