@@ -11,17 +11,14 @@ import numpy as np
 import pytest
 
 from interviewer.bench.common import BenchConfig, EngineSet, Progress
-from interviewer.bench.turns import (
+from interviewer.bench.turns import TURN_SET, bench_turns, load_turn_set, words_lost
+from interviewer.bench.turns_replay import (
     CURVE,
-    TURN_SET,
     ReplayItem,
     _Pause,
-    bench_turns,
     endpoint_config,
-    load_turn_set,
     pause_marks,
     replay,
-    words_lost,
 )
 from interviewer.config import Settings
 from interviewer.engines.fakes import FakeLLM, FakeSTT, FakeTTS, FakeVAD
