@@ -20,34 +20,30 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 from interviewer.audio.duplex import Duplex
 from interviewer.engines.base import STT, TTS, VAD
 from interviewer.interview.base import Answer, Brain, Reply
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer, Event
 from interviewer.pipeline.events import (
-    AnswerContinues,
     BargeIn,
-    CandidateFinal,
     CandidatePartial,
-    CandidateRevised,
     HalfDuplex,
     InterviewerSays,
-    NoAnswer,
     RunnerEvent,
     SpeechStart,
 )
+from interviewer.pipeline.keeping import Keeping, _Pending
 from interviewer.pipeline.listener import Listener
 from interviewer.pipeline.record import answer_decoding
-from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
+from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
-from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber, join_text
+from interviewer.pipeline.transcriber import FinalText, StreamingTranscriber
 from interviewer.pipeline.turn_end import NUDGE_TEXT
 from interviewer.text import split_sentences
 from interviewer.types import LATENCY_FIELDS as LATENCY_FIELDS  # re-exported for the demo
-from interviewer.types import AudioArray, Word
+from interviewer.types import AudioArray
 
 
 @dataclass
@@ -82,22 +78,6 @@ class TurnEnd:
     overlapping: bool = False
 
 
-@dataclass
-class _Pending:
-    """An answer heard and not yet handed to ``on_exchange``; what is known of it so far."""
-
-    record: ExchangeRecord
-    exchange: Exchange
-    #: the transcriber's utterances (epoch, capture time of the first sample) that make up the
-    #: answer, for the full pass; empty: typed, or no answer. More than one when the candidate
-    #: went on talking over the reply and the interviewer yielded.
-    parts: tuple[tuple[int, float], ...] = ()
-    #: the streamed text of each part
-    texts: tuple[str, ...] = ()
-    #: seconds of speech so far (the brain's ``Answer.duration``)
-    duration: float = 0.0
-
-
 def _marker(marks: dict[str, float], name: str, clock: Callable[[], float]) -> Callable[[], None]:
     """A callback that records when ``name`` first happened."""
 
@@ -107,7 +87,7 @@ def _marker(marks: dict[str, float], name: str, clock: Callable[[], float]) -> C
     return _set
 
 
-class InterviewRunner:
+class InterviewRunner(Keeping):
     """Runs one interview through a duplex audio end until the brain says it is finished."""
 
     #: at each speculative final, let the brain start composing its reply (the brain's
@@ -168,8 +148,7 @@ class InterviewRunner:
         self.error: BaseException | None = None
         self._current_question: str | None = None
         self._pending: _Pending | None = None
-        #: an answer whose reply the candidate talked over: the next turn continues it
-        self._continuing: _Pending | None = None
+        self._continuing: _Pending | None = None  # see Keeping
         self._voice_barge = False  # the barge-in of this reply was speech (not a button)
         self._emit_later: Exchange | None = None  # an answer heard out, to store
         self._overlap_turn = False  # the turn under way began over the interviewer's voice
@@ -421,16 +400,6 @@ class InterviewRunner:
             self._current_question = heard or self._current_question
         self._prepare_next()
 
-    def _continue_answer(self) -> None:
-        """The candidate talked over the reply to their answer: the reply is withdrawn (the
-        brain forgot the answer) and the turn now under way continues that answer."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        self.yields += 1
-        self._continuing = pending
-        self.on_event(AnswerContinues(self.clock(), pending.record.answer))
-
     def _say(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
         """Each sentence goes to speech as soon as the reply's stream closes it."""
         pieces: Iterator[str] = reply.pieces
@@ -455,75 +424,6 @@ class InterviewRunner:
         planned = self.brain.planned_next()
         if planned:
             self.speaker.prepare(planned)
-
-    def _emit_exchange(self, exchange: Exchange, words_timeout: float | None = None) -> None:
-        """Hand the finished answer (with latency and word timestamps) to ``on_exchange``.
-
-        The record stays pending until the callback has returned, so an interrupt at any point
-        before that still finds it in :meth:`_flush_pending` and nothing is lost.
-        """
-        pending = self._pending
-        if pending is None:
-            return
-        record = replace(pending.record, latency=exchange.relative(self.t0))
-        if pending.parts:
-            # computed off the reply's path; by now (the reply is audible) usually done
-            timeout = self.cfg.stt_final_timeout_s if words_timeout is None else words_timeout
-            words, text = self._full_passes(pending, timeout)
-            shift = (pending.parts[0][1] or self.t0) - self.t0  # utterance -> conversation
-            turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
-            if turn is not None:
-                turn.words = [
-                    Word(w.word, w.start + shift, w.end + shift, w.probability) for w in words
-                ]
-            record = replace(record, words=tuple(words))
-            # The full pass heard the answer whole: its text is the one kept and scored. The
-            # streamed text (what the interviewer acted on) is kept beside it.
-            if text and text != record.answer:
-                record = replace(record, answer=text, answer_streamed=record.answer)
-                if turn is not None:
-                    turn.text = text
-                self.on_event(CandidateRevised(text))
-        if self.on_exchange is not None:
-            self.on_exchange(record)
-        self._pending = None
-
-    def _full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
-        return self.transcriber.full_pass(epoch, timeout)
-
-    def _full_passes(self, pending: _Pending, timeout: float) -> tuple[list[Word], str | None]:
-        """The full pass of each utterance of the answer, joined; word times relative to the
-        first utterance. A part whose pass gave no text keeps its streamed text."""
-        if len(pending.parts) == 1:
-            return self._full_pass(pending.parts[0][0], timeout)
-        base = pending.parts[0][1]
-        words: list[Word] = []
-        texts: list[str] = []
-        heard_any = False
-        for (epoch, t0), streamed in zip(pending.parts, pending.texts, strict=True):
-            part_words, text = self._full_pass(epoch, timeout)
-            shift = t0 - base
-            words += [
-                Word(w.word, w.start + shift, w.end + shift, w.probability) for w in part_words
-            ]
-            heard_any = heard_any or text is not None
-            texts.append(text if text else streamed)
-        return words, " ".join(t for t in texts if t) if heard_any else None
-
-    def _end_continuation(self) -> None:
-        """A typed turn (or none) came instead of the rest of a yielded answer: the answer so
-        far is stored as it is, since the brain has already forgotten it."""
-        cont, self._continuing = self._continuing, None
-        if cont is not None and self._pending is None:
-            self._pending = cont
-            self._emit_exchange(cont.exchange)
-
-    def _flush_pending(self) -> None:
-        """On Ctrl-C or an error: store the answer already heard, with what is known of it."""
-        if self._pending is None and self._continuing is not None:
-            self._pending, self._continuing = self._continuing, None
-        if self._pending is not None:
-            self._emit_exchange(self._pending.exchange, words_timeout=0.0)
 
     def _first_piece_timer(self, pieces: Iterable[str], marks: dict[str, float]) -> Iterator[str]:
         for piece in pieces:
@@ -557,10 +457,7 @@ class InterviewRunner:
             if turn.typed is not None or turn.timed_out:
                 self._end_continuation()
             if turn.timed_out:
-                self.on_event(NoAnswer())
-                ex = Exchange(endpoint=turn.endpoint, timed_out=True)
-                self._hold(self._record(reply, ""), ex, timed_out=True)
-                return Answer("", 0.0, timed_out=True), ex
+                return self._no_answer(turn, reply)
             if turn.typed is not None:
                 return self._typed_answer(turn, reply)
             final = self._final(turn)
@@ -570,85 +467,12 @@ class InterviewRunner:
                 endpoint=turn.endpoint,
                 stt_final=max(final.ready_at, turn.endpoint) if final else None,
             )
-            start = turn.speech_start or turn.endpoint
-            end = turn.speech_end or turn.endpoint
-            part = ((turn.epoch, turn.utt_t0),)
             cont, self._continuing = self._continuing, None
             if cont is not None:
                 return self._continued(cont, turn, text, ex)
-            log = TurnLog(
-                "candidate", text, start - self.t0, end - self.t0, overlapping=turn.overlapping
-            )
-            self.turns.append(log)
-            self.on_event(CandidateFinal(text))
-            record = replace(
-                self._record(reply, text),
-                audio_start=round(start - self.t0, 3),
-                audio_end=round(end - self.t0, 3),
-                overlapping=turn.overlapping,
-            )
-            duration = max(0.0, end - start)
-            self._pending = _Pending(record, ex, part, (text,), duration)
-            return Answer(text, duration), ex
+            return self._heard(turn, reply, text, ex)
         return None
-
-    def _continued(
-        self, cont: _Pending, turn: TurnEnd, text: str, ex: Exchange
-    ) -> tuple[Answer, Exchange]:
-        """The turn after a yield: joined to the answer it continues, as one answer."""
-        start = turn.speech_start or turn.endpoint
-        end = turn.speech_end or turn.endpoint
-        answer = join_text(cont.record.answer, text)
-        # one candidate turn from the first word to the last; the cut reply stays after its
-        # start in the transcript, marked interrupted
-        log = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
-        if log is not None:
-            log.text, log.end, log.overlapping = answer, end - self.t0, True
-        self.on_event(CandidateFinal(answer))
-        record = replace(cont.record, answer=answer, audio_end=round(end - self.t0, 3))
-        record = replace(record, overlapping=True)
-        duration = cont.duration + max(0.0, end - start)
-        self._pending = _Pending(
-            record, ex, (*cont.parts, (turn.epoch, turn.utt_t0)), (*cont.texts, text), duration
-        )
-        return Answer(answer, duration), ex
 
     def _final(self, turn: TurnEnd) -> FinalText | None:
         """The turn's text: the speculative final of its last pause (usually ready by now)."""
         return self.transcriber.final_for(turn.pause_id, self.cfg.stt_final_timeout_s)
-
-    def _record(self, reply: Reply, answer: str) -> ExchangeRecord:
-        return ExchangeRecord(
-            question=self._current_question,
-            answer=answer,
-            question_id=reply.question_id,
-            is_follow_up=reply.is_follow_up,
-            kind=reply.kind,
-        )
-
-    def _hold(self, record: ExchangeRecord, ex: Exchange, *, timed_out: bool = False) -> None:
-        """Keep an answer without audio (typed, or none) until its reply is audible."""
-        self._pending = _Pending(replace(record, timed_out=timed_out), ex)
-
-    def _typed_answer(self, turn: TurnEnd, reply: Reply) -> tuple[Answer, Exchange]:
-        text = turn.typed or ""
-        ex = Exchange(endpoint=turn.endpoint, stt_final=turn.endpoint)
-        at = turn.endpoint - self.t0
-        self.turns.append(TurnLog("candidate", text, at, at))
-        self.on_event(CandidateFinal(text, typed=True))
-        self._hold(self._record(reply, text), ex)
-        return Answer(text, 0.0, timed_out=not text.strip()), ex
-
-    # ------------------------------------------------------------------ results
-    def transcript(self) -> dict[str, Any]:
-        """The ``transcript.json`` document: turns, per-exchange latency and its summary."""
-        stats = {
-            "barge_ins": self.barge_ins,
-            "yields": self.yields,
-            "nudges": self.nudges,
-            "dropped_frames": self.dropped_frames,
-            "stt_calls": dict(self.transcriber.calls),
-            "tts_cache_hits": self.speaker.cache_hits,
-            "interrupted": self.interrupted,
-        }
-        return transcript_doc(self.turns, self.exchanges, self.t0, stats)
