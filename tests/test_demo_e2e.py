@@ -68,9 +68,15 @@ def test_demo_two_answers(tmp_path: Path) -> None:
               "tts_first_audio", "playback_start"}  # fmt: skip
     exchanges = doc["latency"]["exchanges"]
     assert len(exchanges) >= 2
+    # and what the candidate waits for: the first word of the follow-up or next question
+    waits = {"question_start", "substance_kind", "substance_ms", "max_silence_ms"}
     for ex in exchanges:
-        assert set(ex) == fields
+        assert set(ex) == fields | waits
         assert all(ex[k] is not None for k in fields), ex
+    asking = [ex for ex in exchanges if ex["substance_kind"] is not None]
+    assert asking, exchanges
+    for ex in asking:
+        assert ex["substance_ms"] >= 1000 * (ex["playback_start"] - ex["speech_end"]) - 1, ex
     summary = doc["latency"]["summary"]
     # answers without thinking pauses: the interviewer never starts while one is being spoken
     assert doc["stats"]["cut_ins"] == 0
