@@ -41,7 +41,6 @@ from interviewer.bench.common import BenchConfig, EngineSet, Progress
 from interviewer.bench.turns_replay import (
     CURVE,
     PAUSE_RE,
-    _ms,
     endpoint_config,
     pause_marks,
     prepare_replay,
@@ -52,7 +51,7 @@ from interviewer.errors import ConfigError
 from interviewer.interview.base import Answer, Reply
 from interviewer.metrics import normalize_text
 from interviewer.pipeline.endpointing import EndpointConfig
-from interviewer.pipeline.records import ExchangeRecord
+from interviewer.pipeline.records import ExchangeRecord, percentiles_ms
 from interviewer.pipeline.runner import InterviewRunner, RunnerConfig
 from interviewer.pipeline.turn_end import NUDGE_TEXT
 from interviewer.types import SAMPLE_RATE
@@ -231,7 +230,7 @@ def run_turns_interview(
         ),
         "heard": heard,
         "overlapping_answers": sum(r.overlapping for r in records),
-        "voice_to_voice_ms": _ms(v2v),
+        "voice_to_voice_ms": percentiles_ms(v2v),
         "exchanges_after_real_end": len(v2v),
         "wall_s": round(time.perf_counter() - t0, 1),
         "watchdog_fired": not runner.brain.finished,

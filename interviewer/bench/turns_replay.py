@@ -18,6 +18,7 @@ import numpy as np
 from interviewer.audio.candidate import CandidateScript, render_text
 from interviewer.bench.common import EngineSet, Progress
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
+from interviewer.pipeline.records import percentiles_ms
 from interviewer.pipeline.transcriber import join_text
 from interviewer.pipeline.turn_end import Prosody, lone_tail, prosody_at_pause
 from interviewer.text import HESITATIONS
@@ -219,16 +220,6 @@ def replay(item: ReplayItem, cfg: EndpointConfig) -> ReplayOutcome:
     return ReplayOutcome(False, nudges, None)
 
 
-def _ms(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None}
-    arr = np.asarray(values) * 1000.0
-    return {
-        "p50": round(float(np.percentile(arr, 50)), 1),
-        "p95": round(float(np.percentile(arr, 95)), 1),
-    }
-
-
 def replay_curve(items: list[ReplayItem]) -> list[dict[str, Any]]:
     """Cut-in rate on the paused answers and end-of-turn delay on every real end, per setting."""
     rows = []
@@ -250,8 +241,8 @@ def replay_curve(items: list[ReplayItem]) -> list[dict[str, Any]]:
                 "cut_ins": len(cut),
                 "cut_ins_complete_answers": len(cut_clean),
                 "nudges_inside": sum(o.nudges_inside for _, o in outcomes),
-                "end_delay_ms": _ms(delays),
-                "end_delay_complete_ms": _ms(clean_delays),
+                "end_delay_ms": percentiles_ms(delays),
+                "end_delay_complete_ms": percentiles_ms(clean_delays),
                 "cut_in_by_pause": _by_kind(outcomes),
             }
         )
