@@ -176,6 +176,18 @@ def run_interview(
         config=config,
         on_your_turn=candidate.your_turn,
     )
+    wall_s, expired = drive(runner, candidate, recorder, max_wall_s)
+    return InterviewResult(runner.transcript(), wall_s, link.max_lag, expired)
+
+
+def drive(
+    runner: InterviewRunner,
+    candidate: SimulatedCandidate,
+    recorder: StereoRecorder | None,
+    max_wall_s: float,
+) -> tuple[float, bool]:
+    """Run one simulated interview to its end in real time; a watchdog ends it after
+    ``max_wall_s``. Returns the wall seconds and whether the watchdog fired."""
     expired = threading.Event()
 
     def watchdog() -> None:
@@ -195,9 +207,7 @@ def run_interview(
         runner.shutdown()
         if recorder is not None:
             recorder.close()
-    return InterviewResult(
-        runner.transcript(), time.perf_counter() - t0, link.max_lag, expired.is_set()
-    )
+    return time.perf_counter() - t0, expired.is_set()
 
 
 def _stats(values_s: list[float]) -> dict[str, float | None]:

@@ -20,8 +20,6 @@ turn prediction) and the prediction (``predict``), in the same run:
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from interviewer.audio.candidate import (
 from interviewer.audio.duplex import VirtualDuplexLink
 from interviewer.audio.recorder import StereoRecorder
 from interviewer.bench.common import BenchConfig, EngineSet, Progress
+from interviewer.bench.e2e import drive
 from interviewer.bench.turns_replay import (
     CURVE,
     PAUSE_RE,
@@ -170,19 +169,9 @@ def run_turns_interview(
         on_your_turn=candidate.your_turn,
         on_exchange=records.append,
     )
-    timer = threading.Timer(max_wall_s, runner.shutdown)
-    timer.daemon = True
-    t0 = time.perf_counter()
-    candidate.start(time.monotonic)
-    timer.start()
     try:
-        runner.run()
+        wall_s, _ = drive(runner, candidate, recorder, max_wall_s)
     finally:
-        timer.cancel()
-        candidate.stop()
-        runner.shutdown()
-        if recorder is not None:
-            recorder.close()
         eng.vad.reset()
     doc = runner.transcript()
     said = [a.text for a in answers[: len(candidate.spans)] if a.text]
@@ -232,7 +221,7 @@ def run_turns_interview(
         "overlapping_answers": sum(r.overlapping for r in records),
         "voice_to_voice_ms": percentiles_ms(v2v),
         "exchanges_after_real_end": len(v2v),
-        "wall_s": round(time.perf_counter() - t0, 1),
+        "wall_s": round(wall_s, 1),
         "watchdog_fired": not runner.brain.finished,
     }
 
