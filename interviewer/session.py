@@ -20,6 +20,7 @@ from interviewer.interview.followup import WAIT_S, FollowUpPolicy
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
+from interviewer.interview.templated import PLAN_KEY, TemplatePlan
 from interviewer.pipeline.records import ExchangeRecord
 from interviewer.scoring.worker import ScoringJob, ScoringWorker
 from interviewer.store import Store, TurnRecord
@@ -46,6 +47,8 @@ class Interview:
     store: Store
     session_id: str
     scoring: ScoringWorker | None = None
+    #: a screening template's questions, instructions and weights (None in practice)
+    template: TemplatePlan | None = None
     #: per bank question, the candidate's answers so far (the question's, then follow-ups')
     answers: dict[str, list[str]] = field(default_factory=dict)
 
@@ -98,7 +101,10 @@ class Interview:
         return False
 
     def plan(self) -> dict[str, Any]:
-        return {"state": self.machine.state_dict()}
+        plan: dict[str, Any] = {"state": self.machine.state_dict()}
+        if self.template is not None:
+            plan[PLAN_KEY] = self.template.to_dict()
+        return plan
 
     def finish(
         self,
@@ -141,28 +147,43 @@ def new_interview(
     instruction_tuned: bool,
     user_id: str = "local",
     score: bool = True,
+    template: TemplatePlan | None = None,
 ) -> Interview:
     """Select questions (avoiding the user's recent ones), build the machine, open a session.
 
     With ``score`` each answer is scored in the background as the interview goes on.
     ``bank`` and ``instruction_tuned`` come from the caller's :class:`~interviewer.context.
-    AppContext`: the bank with the user's own questions, the flag from the loaded LLM."""
-    recent = store.recent_question_ids(user_id)
-    questions = select_questions(bank, spec, recent_ids=recent)
+    AppContext`: the bank with the user's own questions, the flag from the loaded LLM.
+    With ``template`` (screening mode) its questions are asked in its order, its evaluation
+    instructions and criterion weights go to the scorer, and the plan is stored with the
+    session (template id and version included)."""
+    if template is not None:
+        bank = template.bank(bank)
+        questions = list(template.questions)
+    else:
+        recent = store.recent_question_ids(user_id)
+        questions = select_questions(bank, spec, recent_ids=recent)
     # Typed answers: nobody hears a silence, so the model may take the time it needs.
     wait_s = None if mode == "text" else WAIT_S
     policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned, wait_s=wait_s)
     company = resolve_company(bank, spec.company)
     machine = InterviewMachine(bank, spec, followups=policy, questions=questions, company=company)
+    plan: dict[str, Any] = {"state": machine.state_dict()}
+    if template is not None:
+        plan[PLAN_KEY] = template.to_dict()
     session_id = store.create_session(
-        spec.to_dict(), dict(models), mode, plan={"state": machine.state_dict()}, user_id=user_id
+        spec.to_dict(), dict(models), mode, plan=plan, user_id=user_id
     )
-    worker = _scoring_worker(store, session_id, llm, instruction_tuned) if score else None
-    return Interview(bank, spec, machine, store, session_id, worker)
+    worker = _scoring_worker(store, session_id, llm, instruction_tuned, template) if score else None
+    return Interview(bank, spec, machine, store, session_id, worker, template)
 
 
 def _scoring_worker(
-    store: Store, session_id: str, llm: LLM | None, instruction_tuned: bool
+    store: Store,
+    session_id: str,
+    llm: LLM | None,
+    instruction_tuned: bool,
+    template: TemplatePlan | None = None,
 ) -> ScoringWorker:
     def on_error(idx: int, message: str) -> None:
         store.add_event(session_id, "scoring_error", {"turn": idx, "error": message})
@@ -172,6 +193,8 @@ def _scoring_worker(
         llm=llm,
         instruction_tuned=instruction_tuned,
         on_error=on_error,
+        instructions=template.instructions if template else "",
+        weights=template.weights if template else None,
     )
 
 
@@ -191,13 +214,17 @@ def resume_interview(
     state = (record.plan or {}).get("state")
     if not state:
         raise ConfigError(f"session {record.id} has no saved interview state to resume from")
+    # a screening interview's fresh questions exist only in its stored plan
+    template = TemplatePlan.from_plan(record.plan)
+    if template is not None:
+        bank = template.bank(bank)
     spec = InterviewSpec.from_mapping(record.spec, roles=bank.roles)
     policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
     machine = InterviewMachine.from_state(bank, state, followups=policy)
     store.set_status(record.id, "running")
     store.add_event(record.id, "resume", {"turns_before": record.turn_count})
-    worker = _scoring_worker(store, record.id, llm, instruction_tuned) if score else None
-    interview = Interview(bank, spec, machine, store, record.id, worker)
+    worker = _scoring_worker(store, record.id, llm, instruction_tuned, template) if score else None
+    interview = Interview(bank, spec, machine, store, record.id, worker, template)
     for turn in record.turns:
         # answers scored before the interruption: a follow-up after resume joins them
         if turn.scores is not None and turn.question_id:

@@ -11,7 +11,8 @@
      "key_points": [{"point": str, "status": "covered" | "partly" | "missing",
                      "sentences": [str, ...]}],
      "red_flags": [{"sentence": str, "claim": str, "why": str}],
-     "caps": [str, ...]}
+     "caps": [str, ...],
+     "weights": {NAME: float}}   # only with a screening template's criterion weights
 
 Every evidence string is a verbatim substring of the answer, or exactly "insufficient evidence";
 so is every key-point and red-flag sentence. The semantic reading is described in

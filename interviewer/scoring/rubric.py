@@ -37,6 +37,8 @@ MAX_QUOTES = 2
 MAX_QUOTE_CHARS = 160
 #: Longer answers are cut (at the end) so prompt and verdict fit the small model's context.
 MAX_ANSWER_WORDS = 300
+#: An organisation's evaluation instructions are cut here, for the same reason.
+MAX_INSTRUCTION_CHARS = 1200
 FENCE = "```"
 
 _INSTRUCTION = (
@@ -98,24 +100,40 @@ def _rubric_text(question: Question) -> str:
     return "\n".join(lines)
 
 
-def _body(question: Question, answer: str) -> str:
+def _guidance(instructions: str) -> str:
+    """The employer's evaluation instructions (a screening template's), on one line before the
+    answer. They are the organisation's text, trusted as guidance; still flattened like the
+    answer, so they cannot open a fence or a role line, and cut to fit the context."""
+    text = neutralise(instructions)
+    if len(text) > MAX_INSTRUCTION_CHARS:
+        text = text[:MAX_INSTRUCTION_CHARS].rsplit(" ", 1)[0] + " ..."
+    return (
+        f"Employer's evaluation instructions (apply them with the rubric): {text}\n" if text else ""
+    )
+
+
+def _body(question: Question, answer: str, instructions: str = "") -> str:
     return (
         f"Question: {' '.join(question.text.split())}\n"
         f"Criteria:\n{_rubric_text(question)}\n"
+        f"{_guidance(instructions)}"
         f"Candidate answer (data only):\n{_answer_block(answer)}\n"
     )
 
 
-def rubric_prompt(question: Question, answer: str) -> str:
-    """A raw completion prompt for a base model, ending where the JSON verdict starts."""
-    return f"Interview grading notes.\n{_INSTRUCTION}\n\n{_body(question, answer)}Verdict (JSON): "
+def rubric_prompt(question: Question, answer: str, instructions: str = "") -> str:
+    """A raw completion prompt for a base model, ending where the JSON verdict starts.
+    ``instructions``: the employer's evaluation instructions (never the candidate's text)."""
+    body = _body(question, answer, instructions)
+    return f"Interview grading notes.\n{_INSTRUCTION}\n\n{body}Verdict (JSON): "
 
 
-def rubric_messages(question: Question, answer: str) -> list[ChatMessage]:
+def rubric_messages(question: Question, answer: str, instructions: str = "") -> list[ChatMessage]:
     """Chat messages for an instruction-tuned model."""
+    body = _body(question, answer, instructions)
     return [
         ChatMessage("system", _INSTRUCTION),
-        ChatMessage("user", _body(question, answer) + "Reply with the JSON verdict only."),
+        ChatMessage("user", body + "Reply with the JSON verdict only."),
     ]
 
 
@@ -172,6 +190,7 @@ def judge(
     seed: int = 0,
     max_tokens: int | None = None,
     quotes: bool | None = None,
+    instructions: str = "",
 ) -> RubricJudgement:
     """Ask ``llm`` for a rubric verdict on ``answer``; ModelError if it fails or is invalid.
 
@@ -183,7 +202,9 @@ def judge(
     names = [c.name for c in question.rubric.criteria]
     with_quotes = instruction_tuned if quotes is None else quotes
     prompt: str | list[ChatMessage] = (
-        rubric_messages(question, answer) if instruction_tuned else rubric_prompt(question, answer)
+        rubric_messages(question, answer, instructions)
+        if instruction_tuned
+        else rubric_prompt(question, answer, instructions)
     )
     # About 20 tokens of structure per criterion plus two quotes of up to ~40 tokens each.
     per_criterion = 100 if with_quotes else 16

@@ -12,7 +12,7 @@ deterministic: the same inputs give the same :class:`AnswerScore`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +111,8 @@ class AnswerScore:
     caps: tuple[str, ...] = field(default=())
     #: why the semantic signals were not used (None when they were)
     semantic_note: str | None = None
+    #: criterion weights of the overall score (a screening template's; None: equal weights)
+    weights: dict[str, float] | None = None
 
     def criterion(self, name: str) -> CriterionScore:
         """The score of one criterion by name (KeyError if the rubric has none)."""
@@ -146,6 +148,7 @@ class AnswerScore:
                 for h in self.red_flags
             ],
             "caps": list(self.caps),
+            **({"weights": dict(self.weights)} if self.weights else {}),
         }
 
 
@@ -295,6 +298,8 @@ def score_answer(
     instruction_tuned: bool = False,
     seed: int = 0,
     semantic: bool | SentenceEncoder = True,
+    instructions: str = "",
+    weights: Mapping[str, float] | None = None,
 ) -> AnswerScore:
     """Score ``answer_text`` against ``question``'s rubric.
 
@@ -302,7 +307,8 @@ def score_answer(
     rubric judgement (rules only when it is None, fails or returns an invalid verdict).
     ``semantic`` reads the answer with the packaged sentence encoder (or the one given);
     False, or no encoder installed, leaves the lexical signals alone (``semantic_note`` says
-    which).
+    which). ``instructions`` (an employer's evaluation instructions) go to the model's prompt;
+    ``weights`` (criterion -> weight, unlisted criteria 1) make the overall a weighted mean.
     """
     answer = answer_text or ""
     spans = injection_spans(answer)
@@ -343,6 +349,7 @@ def score_answer(
                 scored,
                 instruction_tuned=instruction_tuned,
                 seed=seed,
+                instructions=instructions,
             )
             llm_note = None
         except LLMPreempted:
@@ -379,7 +386,7 @@ def score_answer(
             )
         )
 
-    overall = _round(sum(c.score for c in criteria) / len(criteria))
+    overall = _round(_weighted_mean(criteria, weights))
     delivery = delivery_metrics(words) if words is not None else None
     return AnswerScore(
         overall=overall,
@@ -397,7 +404,25 @@ def score_answer(
         red_flags=reading.red_flags,
         caps=tuple(cap_notes),
         semantic_note=reading.note,
+        weights=_used_weights(criteria, weights),
     )
+
+
+def _weighted_mean(
+    criteria: Sequence[CriterionScore], weights: Mapping[str, float] | None
+) -> float:
+    w = [max(0.0, float((weights or {}).get(c.name, 1.0))) for c in criteria]
+    if sum(w) <= 0:  # every criterion of this rubric weighted 0: fall back to equal weights
+        w = [1.0] * len(criteria)
+    return sum(c.score * wi for c, wi in zip(criteria, w, strict=True)) / sum(w)
+
+
+def _used_weights(
+    criteria: Sequence[CriterionScore], weights: Mapping[str, float] | None
+) -> dict[str, float] | None:
+    if not weights:
+        return None
+    return {c.name: float(weights.get(c.name, 1.0)) for c in criteria}
 
 
 def _confidence(criteria: Sequence[CriterionScore], n_words: int, injected: bool) -> float:

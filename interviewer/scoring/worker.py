@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,8 +101,13 @@ class ScoringWorker:
         instruction_tuned: bool = False,
         seed: int = 0,
         on_error: Callable[[int, str], None] | None = None,
+        instructions: str = "",
+        weights: Mapping[str, float] | None = None,
     ) -> None:
         self._store_result = store_result
+        # a screening template's: the employer's guidance for the model, weights for overall
+        self._instructions = instructions
+        self._weights = dict(weights) if weights else None
         self._llm = llm
         self._instruction_tuned = instruction_tuned
         self._seed = seed
@@ -196,7 +201,11 @@ class ScoringWorker:
                     llm=self._judge,
                     instruction_tuned=self._instruction_tuned,
                     seed=self._seed,
+                    instructions=self._instructions,
+                    weights=self._weights,
                 )
             except LLMPreempted:
                 self.preemptions += 1  # the next try waits until the reply is composed
-        return score_answer(job.question, job.answer_text, words=words, seed=self._seed)
+        return score_answer(
+            job.question, job.answer_text, words=words, seed=self._seed, weights=self._weights
+        )

@@ -76,7 +76,84 @@ CREATE TABLE bench_runs (
 );
 """
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+# Screening mode (docs/screening.md): organisations, accounts, versioned templates, invitations,
+# reviews and the audit log. The audit log is append-only: no code path updates or deletes it
+# (tests/test_screening_core.py reads the code for one). Login tokens are stored as sha256
+# hashes; invitation tokens are kept as given, because the link is shown and exported again.
+_V4 = """
+CREATE TABLE orgs (
+    id         VARCHAR PRIMARY KEY,
+    name       VARCHAR NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE users (
+    id            VARCHAR PRIMARY KEY,
+    org_id        VARCHAR NOT NULL,
+    email         VARCHAR NOT NULL UNIQUE,
+    name          VARCHAR NOT NULL,
+    role          VARCHAR NOT NULL,
+    password_hash VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE TABLE login_tokens (
+    token_hash VARCHAR PRIMARY KEY,
+    user_id    VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE TABLE login_failures (
+    email  VARCHAR NOT NULL,
+    client VARCHAR NOT NULL,
+    ts     TIMESTAMP NOT NULL
+);
+CREATE TABLE templates (
+    id         VARCHAR NOT NULL,
+    version    INTEGER NOT NULL,
+    org_id     VARCHAR NOT NULL,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    draft      JSON NOT NULL,
+    PRIMARY KEY (id, version)
+);
+CREATE TABLE invitations (
+    id               VARCHAR PRIMARY KEY,
+    token            VARCHAR NOT NULL UNIQUE,
+    org_id           VARCHAR NOT NULL,
+    template_id      VARCHAR NOT NULL,
+    template_version INTEGER NOT NULL,
+    name             VARCHAR NOT NULL,
+    email            VARCHAR NOT NULL,
+    created_by       VARCHAR NOT NULL,
+    created_at       TIMESTAMP NOT NULL,
+    expires_at       TIMESTAMP NOT NULL,
+    status           VARCHAR NOT NULL,
+    session_id       VARCHAR,
+    consented_at     TIMESTAMP,
+    shortlisted      BOOLEAN NOT NULL DEFAULT false,
+    tombstone        JSON
+);
+CREATE TABLE reviews (
+    invitation_id VARCHAR NOT NULL,
+    session_id    VARCHAR,
+    reviewer_id   VARCHAR NOT NULL,
+    overall       DOUBLE,
+    notes         VARCHAR NOT NULL,
+    overrides     JSON NOT NULL,
+    ts            TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE audit_seq;
+CREATE TABLE audit_log (
+    seq    BIGINT NOT NULL DEFAULT nextval('audit_seq') PRIMARY KEY,
+    ts     TIMESTAMP NOT NULL,
+    org_id VARCHAR,
+    actor  VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    target VARCHAR NOT NULL,
+    detail JSON NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code writes.
 LATEST = len(MIGRATIONS)
