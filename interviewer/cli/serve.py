@@ -6,6 +6,7 @@ Imports of FastAPI/uvicorn stay inside the function so the CLI starts fast.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -55,6 +56,41 @@ def serve(
             "opening reports; the CLI still lists the sessions).",
         ),
     ] = False,
+    screening: Annotated[
+        bool,
+        typer.Option(
+            "--screening",
+            help="Company screening mode as well: logins, templates, invitation links, the "
+            "reviewers' dashboard (docs/screening.md). `interviewer admin create-user` makes "
+            "the first admin.",
+        ),
+    ] = False,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="TLS certificate (PEM): serve https.")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The TLS certificate's private key (PEM).")
+    ] = None,
+    behind_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-proxy",
+            help="A reverse proxy in front does TLS and sets X-Forwarded-Proto/-For "
+            "(docs/screening.md); they are believed from --forwarded-allow-ips only.",
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option("--forwarded-allow-ips", help="The proxy's addresses (comma-separated)."),
+    ] = "127.0.0.1",
+    public_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-host",
+            help="A host name the proxy forwards (its Host header), e.g. hr.example.com; "
+            "repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Run the local web app: setup form, voice interview in the browser, history, reports."""
     import contextlib
@@ -65,13 +101,29 @@ def serve(
 
     from interviewer.web.app import create_app
     from interviewer.web.engines import EngineHub
+    from interviewer.web.screening.serving import ProxiedPolicy, tls_refusal
     from interviewer.web.security import AccessPolicy, is_loopback, load_secret, secret_path_for
 
     if token is not None and len(token) < 16:
         raise ConfigError("--token: use at least 16 characters (or leave it out to get one)")
+    refusal = tls_refusal(
+        host,
+        screening=screening,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        behind_proxy=behind_proxy,
+    )
+    if refusal is not None:
+        raise ConfigError(refusal)
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
-    policy = AccessPolicy(host=host, token=token)
+    policy: AccessPolicy = (
+        ProxiedPolicy(
+            host=host, token=token, public_hosts=frozenset(h.lower() for h in public_host)
+        )
+        if public_host
+        else AccessPolicy(host=host, token=token)
+    )
     context = app_context(ctx, db)
     try:
         context.bank  # noqa: B018 -- a bad bank file fails now, not at the first interview
@@ -80,6 +132,11 @@ def serve(
         if preload:
             err.print("[dim]loading models ...[/]")
             hub.get()
+        screen = None
+        if screening:
+            from interviewer.screening import Screening
+
+            screen = Screening(context.store, context.bank)
         app = create_app(
             context,
             hub=hub,
@@ -87,9 +144,20 @@ def serve(
             max_live=max_interviews,
             live_scoring=live_scoring,
             secret=load_secret(secret_path_for(context.store.path), rotate=rotate_secret),
+            screening=screen,
         )
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", ws_max_size=1 << 20, lifespan="on"
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            ws_max_size=1 << 20,
+            lifespan="on",
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
+            # only behind a proxy are X-Forwarded-* believed (https scheme, the client address)
+            proxy_headers=behind_proxy,
+            forwarded_allow_ips=forwarded_allow_ips if behind_proxy else None,
         )
         server = uvicorn.Server(config)
 
@@ -106,9 +174,16 @@ def serve(
             shown = host if ":" not in host else f"[{host}]"
             if host in ("0.0.0.0", "::"):
                 shown = "127.0.0.1"  # the wildcard is not an address a browser can open
-            url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
+            scheme = "https" if tls_cert else "http"
+            url = f"{scheme}://{shown}:{bound}/" + (f"?token={token}" if token else "")
             out.print(f"interviewer web app: {url}", highlight=False, soft_wrap=True)
-            if not policy.loopback:
+            if screening:
+                out.print(
+                    f"screening: {scheme}://{shown}:{bound}/screening/login (admins, reviewers)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            if not policy.loopback and not (tls_cert or behind_proxy):
                 out.print(
                     "[yellow]listening beyond this machine: anyone with the token can use it; "
                     "traffic is not encrypted (put it behind TLS for a network)[/]"

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, WebSocket
@@ -21,7 +21,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import UploadFile
-from starlette.websockets import WebSocketDisconnect
 
 from interviewer import __version__
 from interviewer.context import AppContext
@@ -36,11 +35,14 @@ from interviewer.pipeline.runner import RunnerConfig
 from interviewer.store import Store, StoreError
 from interviewer.textsafe import storable
 from interviewer.web import security
-from interviewer.web.channel import MAX_WS_BINARY, Outbox, on_client_text, socket_refusal
+from interviewer.web.channel import Outbox, drive_socket, socket_refusal
 from interviewer.web.engines import EngineHub
 from interviewer.web.live import LiveInterview
 from interviewer.web.registry import Registry, Ticket
 from interviewer.web.security import AccessPolicy, CookieSigner, RequestError
+
+if TYPE_CHECKING:
+    from interviewer.screening import Screening
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ def create_app(
     shutdown_scoring_s: float = 5.0,
     live_scoring: bool = True,
     secret: bytes | None = None,
+    screening: Screening | None = None,
 ) -> FastAPI:
     """The web app. The context's store, bank (with the user's own questions) and engines
     are shared by every interview; ``hub`` (default: one around the context's engines) tracks
@@ -87,14 +90,18 @@ def create_app(
 
     ``secret`` signs the owner cookies; by default it is read from (or made in) a file beside
     the store, so owners survive a restart and the secret goes where the store's data goes.
+
+    ``screening`` adds the company screening pages (:mod:`interviewer.web.screening`): logins,
+    templates, invitations, the reviewers' dashboard and the candidates' links.
     """
     store = context.store
     bank = context.bank
     hub = hub if hub is not None else EngineHub(context.engines)
     registry = Registry(max_live, max_live_per_owner)
-    signer = CookieSigner(
+    key = (
         secret if secret is not None else security.load_secret(security.secret_path_for(store.path))
     )
+    signer = CookieSigner(key)
     templates = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(["html", "j2"]),
@@ -151,7 +158,8 @@ def create_app(
             return _plain(400, "bad Host header: open the app at http://127.0.0.1:PORT/")
         token_q = request.query_params.get("token")
         host = request.headers.get("host")
-        if policy.token is not None:
+        # screening pages have their own credentials (a login, an invitation link)
+        if policy.token is not None and not (screening and _screening_path(request.url.path)):
             token_name = security.token_cookie(host, request.url.scheme)
             given = request.cookies.get(token_name) or _bearer(request)
             if token_q is not None and policy.token_ok(token_q):
@@ -322,41 +330,34 @@ def create_app(
             await ws.send_text(json.dumps({"type": "error", "message": claimed}))
             await ws.close(code=1008)
             return
-        live = claimed
-        sender = asyncio.create_task(outbox.pump(ws))
-        live.start()
-        close_code = None
-        try:
-            while True:
-                message = await ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    close_code = message.get("code")
-                    break
-                data = message.get("bytes")
-                if data is not None:
-                    if len(data) > MAX_WS_BINARY:
-                        await ws.close(code=1009, reason="audio message too large")
-                        break
-                    live.feed_audio(data)
-                    continue
-                text = message.get("text")
-                if text is not None:
-                    on_client_text(live, outbox, text)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            # No-op once finished; else the turns so far are kept and the status is interrupted.
-            # 1012: the server itself is stopping (uvicorn closes sockets before the lifespan
-            # ends), so the last scores are not waited for long.
-            live.stop(scoring_timeout=shutdown_scoring_s if close_code == 1012 else None)
-            outbox.put(Outbox.CLOSE)
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(sender, timeout=2.0)
+        await drive_socket(ws, claimed, outbox, shutdown_scoring_s)
 
+    if screening is not None:
+        from interviewer.web.screening import mount
+
+        mount(
+            app,
+            screening,
+            key=key,
+            policy=policy,
+            store=store,
+            bank=bank,
+            hub=hub,
+            registry=registry,
+            runner_config=make_config,
+            live_scoring=live_scoring,
+            shutdown_scoring_s=shutdown_scoring_s,
+        )
     return app
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _screening_path(path: str) -> bool:
+    from interviewer.web.screening import screening_path
+
+    return screening_path(path)
 
 
 def _plain(status: int, message: str) -> Response:

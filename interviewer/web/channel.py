@@ -85,6 +85,42 @@ class Outbox:
                 return  # the client is gone; the receive loop stops the interview
 
 
+async def drive_socket(
+    ws: WebSocket, live: LiveInterview, outbox: Outbox, shutdown_scoring_s: float
+) -> None:
+    """Run an accepted socket's interview: start it, feed it the page's messages until the page
+    goes, then stop it (keeping what was said) and let the outbox drain."""
+    sender = asyncio.create_task(outbox.pump(ws))
+    live.start()
+    close_code = None
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                close_code = message.get("code")
+                break
+            data = message.get("bytes")
+            if data is not None:
+                if len(data) > MAX_WS_BINARY:
+                    await ws.close(code=1009, reason="audio message too large")
+                    break
+                live.feed_audio(data)
+                continue
+            text = message.get("text")
+            if text is not None:
+                on_client_text(live, outbox, text)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        # No-op once finished; else the turns so far are kept and the status is interrupted.
+        # 1012: the server itself is stopping (uvicorn closes sockets before the lifespan
+        # ends), so the last scores are not waited for long.
+        live.stop(scoring_timeout=shutdown_scoring_s if close_code == 1012 else None)
+        outbox.put(Outbox.CLOSE)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(sender, timeout=2.0)
+
+
 def socket_refusal(ws: WebSocket, policy: AccessPolicy) -> str | None:
     host = ws.headers.get("host")
     if not policy.host_ok(host):

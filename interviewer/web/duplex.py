@@ -64,6 +64,8 @@ class WebSocketDuplex:
         #: microphone blocks dropped because the browser ran ahead, and ticks with none to take
         self.dropped_blocks = 0
         self.starved_ticks = 0
+        #: sees every microphone block the clock hands over (screening keeps them per answer)
+        self.tap: Callable[[AudioArray, float], None] | None = None
 
     # ------------------------------------------------------------------ from the browser
     def feed(self, data: bytes) -> None:
@@ -109,7 +111,10 @@ class WebSocketDuplex:
         if np.any(out):
             # silence is not sent: the browser plays what comes, and a gap is a gap
             self._send(float_to_pcm16(out))
-        on_input(self._next_input(), now)
+        block = self._next_input()
+        if self.tap is not None:
+            self.tap(block, now)
+        on_input(block, now)
         self.ticks += 1
 
     def _run(self, on_input: InputCallback) -> None:

@@ -30,7 +30,7 @@ ATTEMPTS = 3
 PAUSE_S = 0.2
 
 
-def _stored_turns(interview: Interview) -> int | None:
+def stored_turns(interview: Interview) -> int | None:
     try:
         return len(interview.store.get_session(interview.session_id).turns)
     except StoreError:
@@ -50,7 +50,7 @@ def record_exchange(interview: Interview, record: ExchangeRecord, stored_before:
             return True
         except StoreError as exc:
             log.warning("session %s: storing an answer failed: %s", interview.session_id, exc)
-            now = _stored_turns(interview)
+            now = stored_turns(interview)
             if now is not None and now > stored_before:
                 return True
             clean = ExchangeRecord.from_json(storable_data(record.to_json()))
@@ -70,7 +70,7 @@ def finish(
     even if the rest fails. True when everything, status included, is stored."""
     ok = True
     for record in list(unsaved):
-        stored = _stored_turns(interview)
+        stored = stored_turns(interview)
         if stored is not None and record_exchange(interview, record, stored):
             unsaved.remove(record)
     if unsaved:

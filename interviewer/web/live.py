@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from interviewer.errors import InterviewerError
 from interviewer.interview.bank import Bank
@@ -31,6 +32,10 @@ from interviewer.store import Store
 from interviewer.web import keeping
 from interviewer.web.duplex import WebSocketDuplex
 from interviewer.web.engines import EngineHub
+from interviewer.web.recording import MicTape, save_answer
+
+if TYPE_CHECKING:
+    from interviewer.session import Interview
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +69,13 @@ class LiveInterview:
         config: RunnerConfig | None = None,
         on_done: Callable[[LiveInterview], None] | None = None,
         live_scoring: bool = True,
+        begin: Callable[[Any], Interview] | None = None,
+        record_to: Callable[[str, int], Path] | None = None,
     ) -> None:
+        """``begin(engines)`` opens the interview instead of ``new_interview`` from ``spec``
+        (screening: the invitation's template, or its interrupted session resumed);
+        ``record_to(session_id, turn_idx)`` names the WAV file of each spoken answer (None: the
+        audio is not kept, as in practice mode)."""
         self.spec = spec
         self.user_id = user_id
         self.hub = hub
@@ -75,6 +86,12 @@ class LiveInterview:
         self.on_done = on_done
         self.live_scoring = live_scoring
         self.duplex = WebSocketDuplex(send_audio)
+        self.begin = begin
+        self.record_to = record_to
+        self.tape: MicTape | None = None
+        if record_to is not None:
+            self.tape = MicTape()
+            self.duplex.tap = self.tape.add
         self.session_id: str | None = None
         self.status: Literal["starting", "running", "finished", "interrupted", "failed"] = (
             "starting"
@@ -171,20 +188,23 @@ class LiveInterview:
             self.status = "interrupted"
             return  # the tab closed while the models loaded: no session was opened
         vad = engines.new_vad()  # Silero keeps state between frames: one per interview
-        interview = new_interview(
-            store=self.store,
-            spec=self.spec,
-            llm=engines.llm,
-            models=engines.models,
-            mode="web",
-            bank=self.bank,
-            # decides the follow-ups' prompts and the scoring blend, as in the CLI
-            instruction_tuned=engines.instruction_tuned,
-            user_id=self.user_id,
-            # off: no background worker; the report scores the answers by the rules when it is
-            # first built, and `interviewer score ID` can add the LLM's judgement later
-            score=self.live_scoring,
-        )
+        if self.begin is not None:
+            interview = self.begin(engines)
+        else:
+            interview = new_interview(
+                store=self.store,
+                spec=self.spec,
+                llm=engines.llm,
+                models=engines.models,
+                mode="web",
+                bank=self.bank,
+                # decides the follow-ups' prompts and the scoring blend, as in the CLI
+                instruction_tuned=engines.instruction_tuned,
+                user_id=self.user_id,
+                # off: no background worker; the report scores the answers by the rules when it
+                # is first built, and `interviewer score ID` can add the LLM's judgement later
+                score=self.live_scoring,
+            )
         self.session_id = interview.session_id
         self.emit(
             {
@@ -194,7 +214,8 @@ class LiveInterview:
                 "questions": len(interview.machine.questions),
             }
         )
-        saved = 0
+        # a resumed session already has turns: the count is the next answer's turn idx
+        saved = (keeping.stored_turns(interview) or 0) if self.begin is not None else 0
         unsaved: list[ExchangeRecord] = []  # answers the store refused: kept, tried again
 
         def on_exchange(record: ExchangeRecord) -> None:
@@ -204,6 +225,7 @@ class LiveInterview:
                 notice = "saving your answer failed; it is kept and tried again at the end"
                 self.emit({"type": "notice", "message": notice})
                 return
+            self._keep_audio(interview.session_id, saved, record)
             saved += 1
             self.emit({"type": "saved", "turns": saved})
 
@@ -244,6 +266,15 @@ class LiveInterview:
         if error is not None:
             raise error
         self._state("ended", status=self.status, session=self.session_id)
+
+    def _keep_audio(self, session_id: str, idx: int, record: ExchangeRecord) -> None:
+        if self.record_to is None or self.tape is None:
+            return
+        try:
+            save_answer(self.tape, self.duplex.start_time, record, self.record_to(session_id, idx))
+        except (OSError, RuntimeError, ValueError) as exc:
+            # the transcript is stored; a recording that cannot be written must not end it
+            log.warning("session %s: the audio of answer %d was not kept: %s", session_id, idx, exc)
 
     def _on_event(self, event: RunnerEvent) -> None:
         match event:

@@ -7,6 +7,9 @@
   const root = document.getElementById("interview");
   if (!root) return;
   const ticket = root.dataset.ticket;
+  // screening mode: the invitation's own socket, and a thank-you page instead of the report
+  const socketPath = root.dataset.ws || "/ws/interview/" + encodeURIComponent(ticket);
+  const doneUrl = root.dataset.done || null;
   const $ = (id) => document.getElementById(id);
   const stateBox = $("state");
   const stateLabel = $("state-label");
@@ -110,7 +113,10 @@
     if (stream) stream.getTracks().forEach((t) => t.stop());
     // the closing words may still be in the player's queue
     if (ctx) setTimeout(() => ctx.close(), 1000);
-    if (sessionId) {
+    if (doneUrl) {
+      $("report-link").href = doneUrl;
+      $("done").hidden = false;
+    } else if (sessionId) {
       $("report-link").href = "/report/" + sessionId;
       $("done").hidden = false;
     }
@@ -224,7 +230,7 @@
       showNotice("Audio could not start (" + e + "); answer in the text box below.", true);
     }
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    ws = new WebSocket(proto + "//" + location.host + "/ws/interview/" + encodeURIComponent(ticket));
+    ws = new WebSocket(proto + "//" + location.host + socketPath);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => {
       $("start-box").hidden = true;
@@ -239,11 +245,12 @@
         enable(false);
         setState("disconnected");
         showNotice(
-          "Connection closed. Your answers so far are saved" +
-            (sessionId ? "; the interview is marked interrupted." : "."),
+          root.dataset.dropped ||
+            "Connection closed. Your answers so far are saved" +
+              (sessionId ? "; the interview is marked interrupted." : "."),
           true,
         );
-        if (sessionId) {
+        if (sessionId && !doneUrl) {
           $("report-link").href = "/report/" + sessionId;
           $("done").hidden = false;
         }
