@@ -688,3 +688,57 @@ def test_candidates_never_run_two_interviews_at_once(screen: Screen) -> None:
             message = json.loads(second.receive_text())
             assert message["type"] == "error" and "already open" in message["message"]
     assert wait_idle(screen, inv.id) == "interrupted"
+
+
+# --------------------------------------------------------------------------- recordings, purge
+
+
+def test_each_answer_is_cut_from_the_microphone_by_its_conversation_times(tmp_path: Path) -> None:
+    """The tape keeps the blocks the duplex clock handed the runner; an answer at 1.0-2.0 s of
+    the conversation is written with its padding, and nothing before it is kept afterwards."""
+    import numpy as np
+
+    from interviewer.pipeline.records import ExchangeRecord
+    from interviewer.web.recording import PAD_S, MicTape, save_answer
+
+    tape = MicTape()
+    t0 = 100.0
+    block = 512
+    for n in range(int(4.0 * 16_000 / block)):
+        end = t0 + (n + 1) * block / 16_000
+        # a level that says when it was captured: 0.1 per second of conversation
+        tape.add(np.full(block, 0.1 * (end - t0), dtype=np.float32), end)
+    record = ExchangeRecord(question="Q?", answer="A.", audio_start=1.0, audio_end=2.0)
+    path = save_answer(tape, t0, record, tmp_path / "000.wav")
+    assert path is not None
+    audio, rate = sf.read(path)
+    assert rate == 16_000
+    assert len(audio) / rate == pytest.approx(1.0 + 2 * PAD_S, abs=0.04)
+    assert audio[0] == pytest.approx(0.1 * (1.0 - PAD_S), abs=0.01)
+    assert audio[-1] == pytest.approx(0.1 * (2.0 + PAD_S), abs=0.01)
+    assert not list(tmp_path.glob("*.part.wav"))
+    assert not len(tape.clip(t0, t0 + 0.5))  # before the answer: forgotten
+    typed = ExchangeRecord(question="Q?", answer="typed")
+    assert save_answer(tape, t0, typed, tmp_path / "001.wav") is None
+    assert not (tmp_path / "001.wav").exists()
+
+
+def test_the_server_runs_the_retention_purge_daily() -> None:
+    from interviewer.screening import PurgeReport
+    from interviewer.web.screening.serving import start_daily_purge
+
+    calls: list[int] = []
+
+    class Purger:
+        def purge(self) -> PurgeReport:
+            calls.append(1)
+            if len(calls) == 1:
+                raise OSError("disk full")  # logged; the next run still comes
+            return PurgeReport()
+
+    stop = start_daily_purge(Purger(), first_s=0.01, every_s=0.01)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    assert len(calls) >= 3

@@ -193,10 +193,17 @@ def serve(
                 webbrowser.open(url)
 
         threading.Thread(target=announce, name="announce", daemon=True).start()
+        purging = None
+        if screen is not None:
+            from interviewer.web.screening.serving import start_daily_purge
+
+            purging = start_daily_purge(screen)
         # uvicorn shuts down gracefully, then re-raises the signal; for a server, Ctrl-C (or
         # SIGTERM) is the normal way to stop, not an interruption
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
+        if purging is not None:
+            purging.set()
         out.print("[dim]server stopped[/]")
     finally:
         context.close()

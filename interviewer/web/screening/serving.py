@@ -10,10 +10,22 @@ the Host check accepts the proxy's public name (``--public-host``).
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interviewer.web.security import AccessPolicy, hostname, is_loopback
+
+if TYPE_CHECKING:
+    from interviewer.screening import Screening
+
+log = logging.getLogger(__name__)
+
+#: the server's own retention purge: a minute after it starts, then once a day
+PURGE_FIRST_S = 60.0
+PURGE_EVERY_S = 24 * 3600.0
 
 
 def tls_refusal(
@@ -54,3 +66,26 @@ class ProxiedPolicy(AccessPolicy):
         if host_header and hostname(host_header) in self.public_hosts:
             return True
         return super().host_ok(host_header)
+
+
+def start_daily_purge(
+    screening: Screening, *, first_s: float = PURGE_FIRST_S, every_s: float = PURGE_EVERY_S
+) -> threading.Event:
+    """Run the retention purge (the same as ``interviewer admin purge``, audited) on a daemon
+    thread while the server is up; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        wait = first_s
+        while not stop.wait(wait):
+            wait = every_s
+            try:
+                report = screening.purge()
+                if report.sessions:
+                    log.warning("retention purge: %d interview(s) removed", len(report.sessions))
+            except Exception:
+                # a failed purge is retried tomorrow; it must not stop the server
+                log.exception("the retention purge failed")
+
+    threading.Thread(target=run, name="screening-purge", daemon=True).start()
+    return stop
