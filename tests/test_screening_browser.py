@@ -64,8 +64,8 @@ def browser_api() -> Any:
 
 @pytest.fixture
 def served(
-    real_stt, real_tts, real_llm, tmp_path: Path
-) -> Iterator[tuple[str, Store, Screening, User]]:  # type: ignore[no-untyped-def]
+    real_stt: Any, real_tts: Any, real_llm: Any, tmp_path: Path
+) -> Iterator[tuple[str, Store, Screening, User]]:
     from interviewer.context import AppContext, Engines
     from interviewer.engines import load_vad
     from interviewer.session import model_ids

@@ -176,7 +176,7 @@ def review_router(parts: Parts) -> APIRouter:
 
     @router.post("/screening/candidates/{invitation_id}/delete")
     async def delete(request: Request, invitation_id: str) -> Response:
-        user = auth.require(request, "admin", "reviewer")
+        user = auth.require(request, "admin")
         form = await read_form(request)
         auth.check_csrf(request, form)
         if form.get("confirm") != "yes":

@@ -230,7 +230,8 @@ def staff_router(parts: Parts) -> APIRouter:
     @router.get("/screening/templates/{template_id}/invitations.csv")
     async def invitations_csv(request: Request, template_id: str) -> Response:
         user = auth.require(request, "admin", "reviewer")
-        text = await call(s.invitations_csv, user, template_id, str(request.base_url).rstrip("/"))
+        links = str(request.base_url).rstrip("/") + "/s"
+        text = await call(s.invitations_csv, user, template_id, links)
         return download(text, "text/csv", f"invitations-{template_id}.csv")
 
     return router
