@@ -5,13 +5,10 @@ A temporary store and the shipped bank; interviews run on the fake engines where
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from interviewer.interview.bank import load_bank
 from interviewer.screening import (
     Forbidden,
     InvalidInput,
@@ -20,28 +17,19 @@ from interviewer.screening import (
     NotFound,
     RateLimited,
     Screening,
-    TemplateDraft,
     TemplateQuestion,
-    User,
 )
 from interviewer.screening.accounts import MAX_FAILURES
 from interviewer.store import Store
-
-BANK = load_bank()
-PASSWORD = "correct horse battery"
-# argon2id still, at a test's cost (the default profile takes about a second per hash here)
-CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **kw: float) -> None:
-        self.at += timedelta(**kw)
+from tests.screening_helpers import (
+    BANK,
+    CHEAP,
+    PASSWORD,
+    Clock,
+    bank_question,
+    draft,
+    setup_org,
+)
 
 
 @pytest.fixture
@@ -53,40 +41,6 @@ def clock() -> Clock:
 def scr(tmp_path: Path, clock: Clock):  # type: ignore[no-untyped-def]
     with Store.open(tmp_path / "db.duckdb") as store:
         yield Screening(store, BANK, now=clock, hasher=CHEAP)
-
-
-def bank_question(type_: str) -> str:
-    return next(q.id for q in BANK if q.type == type_ and "data_scientist" in q.roles)
-
-
-def draft(**kw: object) -> TemplateDraft:
-    values: dict[str, object] = {
-        "name": "DS screen",
-        "position": "Senior Data Scientist",
-        "level": "senior",
-        "questions": (
-            TemplateQuestion(bank_question("behavioral"), "", "", "behavioral"),
-            TemplateQuestion(
-                None,
-                "How would you detect data drift in a production churn model?",
-                "ml_monitoring",
-                "technical",
-                ("compare feature distributions over time", "monitor prediction quality"),
-            ),
-        ),
-        "instructions": "Weigh statistical rigour above presentation.",
-        "weights": {"correctness": 2.0},
-    }
-    values.update(kw)
-    return TemplateDraft(**values)  # type: ignore[arg-type]
-
-
-def setup_org(scr: Screening, org: str = "Acme") -> tuple[User, User]:
-    admin = scr.bootstrap_admin(org, f"admin@{org.lower()}.test", "Ada Admin", PASSWORD)
-    reviewer = scr.create_user(
-        admin, f"rev@{org.lower()}.test", "Rui Reviewer", "reviewer", PASSWORD
-    )
-    return admin, reviewer
 
 
 # --- accounts ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import typer
 from rich.text import Text
 
 from interviewer import __version__
+from interviewer.cli.admin import admin_app
 from interviewer.cli.audio import devices, say, transcribe
 from interviewer.cli.bank import bank_app
 from interviewer.cli.bench import bench_app
@@ -111,6 +112,7 @@ app.command()(report)
 app.command()(progress)
 app.add_typer(bench_app, name="bench")
 app.command("serve")(serve)
+app.add_typer(admin_app, name="admin")
 
 
 def _terminate(signum: int, frame: object) -> None:

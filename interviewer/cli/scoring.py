@@ -42,6 +42,7 @@ def score(
 ) -> None:
     """Score an answer against the closest bank question's rubric, or re-score a session."""
     from interviewer.interview.lookup import question_for
+    from interviewer.interview.templated import TemplatePlan
     from interviewer.scoring import score_answer
     from interviewer.scoring.worker import scoring_view
 
@@ -67,12 +68,21 @@ def score(
         store = app.store
         record = store.get_session(session_id)
         llm = None if no_llm else scoring_view(app.engines.llm)
+        # a screening interview: its own questions, the organisation's instructions, weights
+        plan = TemplatePlan.from_plan(record.plan)
+        if plan is not None:
+            bank = plan.bank(bank)
         for turn in record.turns:
             if not turn.answer_text.strip() or turn.kind == "command":
                 continue  # "repeat that" or "end the interview" is not an answer
             q = question_for(bank, turn.question_text, question_id=turn.question_id)
             result = score_answer(
-                q, turn.answer_text, llm=llm, instruction_tuned=app.instruction_tuned
+                q,
+                turn.answer_text,
+                llm=llm,
+                instruction_tuned=app.instruction_tuned,
+                instructions=plan.instructions if plan else "",
+                weights=plan.weights if plan else None,
             )
             store.update_turn_scores(record.id, turn.idx, result.to_json())
             out.print(f"turn {turn.idx}: overall {result.overall:.1f}  ({q.id})")

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, Question
+from interviewer.interview.templated import TemplatePlan
 from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
 from interviewer.scoring.evidence import (
     INSUFFICIENT,
@@ -93,6 +95,9 @@ class Report:
     latency_rows: list[tuple[str, float | None, float | None]] = field(default_factory=list)
     latency_exchanges: list[dict[str, float | None]] = field(default_factory=list)
     scoring_notes: list[str] = field(default_factory=list)
+    #: a screening interview's template: id, version, name, the organisation's evaluation
+    #: instructions (shown with the report) and criterion weights; None in practice
+    template: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -130,6 +135,7 @@ class Report:
                 for q in self.questions
             ],
             "latency": [{"stage": s, "p50_ms": a, "p95_ms": b} for s, a, b in self.latency_rows],
+            "template": self.template,
         }
 
 
@@ -148,7 +154,12 @@ def build_report(
     ``bank`` is the one the interview was asked from (with the user's own questions): an
     answer to a question missing from it is filed under other turns and not scored."""
     record = store.get_session(session_id)
-    questions, others, notes = _questions(record, bank, store if score_missing else None)
+    plan, plan_note = _template_plan(record)
+    if plan is not None:  # a screening interview: its fresh questions live in its plan
+        bank = plan.bank(bank)
+    weights = dict(plan.weights) if plan is not None else None
+    questions, others, notes = _questions(record, bank, store if score_missing else None, weights)
+    notes += plan_note
     scored = [q for q in questions if q.scores is not None]
     overall = _mean([q.overall for q in scored if q.overall is not None])
     confidence = _mean([float(q.scores.get("confidence", 0.0)) for q in scored if q.scores])
@@ -175,7 +186,27 @@ def build_report(
         latency_rows=rows,
         latency_exchanges=exchanges,
         scoring_notes=notes,
+        template=_template_view(plan),
     )
+
+
+def _template_plan(record: SessionRecord) -> tuple[TemplatePlan | None, list[str]]:
+    try:
+        return TemplatePlan.from_plan(record.plan), []
+    except ConfigError as exc:
+        return None, [f"the interview's template could not be read: {exc}"]
+
+
+def _template_view(plan: TemplatePlan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    return {
+        "template_id": plan.template_id,
+        "version": plan.version,
+        "name": plan.name,
+        "instructions": plan.instructions,
+        "weights": dict(plan.weights),
+    }
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -193,8 +224,6 @@ def _by(questions: list[QuestionView], pairs: Any) -> list[tuple[str, float]]:
 
 
 def _question(bank: Bank, turn: TurnRecord) -> Question | None:
-    from interviewer.errors import ConfigError
-
     if not turn.question_id:
         return None
     try:
@@ -204,7 +233,10 @@ def _question(bank: Bank, turn: TurnRecord) -> Question | None:
 
 
 def _questions(
-    record: SessionRecord, bank: Bank, store: Store | None
+    record: SessionRecord,
+    bank: Bank,
+    store: Store | None,
+    weights: dict[str, float] | None = None,
 ) -> tuple[list[QuestionView], list[TurnRecord], list[str]]:
     views: dict[str, QuestionView] = {}
     others: list[TurnRecord] = []
@@ -237,7 +269,7 @@ def _questions(
         )
     for view in views.values():
         if view.scores is None and store is not None:
-            _score_now(view, bank, store, record.id)
+            _score_now(view, bank, store, record.id, weights)
             notes.append(f"{view.question_id}: scored when the report was made (rules only)")
         if view.scores is not None:
             for answer in view.answers:
@@ -261,13 +293,19 @@ def mark_segments(segments: list[Segment], words: list[dict[str, Any]]) -> list[
     return out
 
 
-def _score_now(view: QuestionView, bank: Bank, store: Store, session_id: str) -> None:
+def _score_now(
+    view: QuestionView,
+    bank: Bank,
+    store: Store,
+    session_id: str,
+    weights: dict[str, float] | None = None,
+) -> None:
     """Rules-only scoring of a question the worker never scored; stored on its last turn."""
     question = bank.get(view.question_id)
     text = " ".join(a.text.strip() for a in view.answers)
     last = view.answers[-1]
     words = words_from_dicts(last.words) if last.words else None
-    doc = score_answer(question, text, words=words).to_json()
+    doc = score_answer(question, text, words=words, weights=weights).to_json()
     doc = annotate_uncertain(doc, text, last.words or ())
     store.update_turn_scores(session_id, last.idx, doc)
     view.scores = doc

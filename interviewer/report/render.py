@@ -46,6 +46,14 @@ def render_markdown(report: Report) -> str:
         f"(confidence {_num(report.confidence, 2)}). {report.recommendation_detail}",
         "",
     ]
+    if report.template is not None:
+        t = report.template
+        lines += [f"Template **{_md(t['name'])}** (version {t['version']})", ""]
+        if t["instructions"]:
+            lines += ["## Evaluation instructions", "", _md(t["instructions"]), ""]
+        if t["weights"]:
+            weights = ", ".join(f"{k.replace('_', ' ')} x{v:g}" for k, v in t["weights"].items())
+            lines += [f"Criterion weights: {weights}", ""]
     if report.competencies:
         lines += ["| competency | score |", "|---|---|"]
         lines += [f"| {c.replace('_', ' ')} | {v:.1f} |" for c, v in report.competencies]

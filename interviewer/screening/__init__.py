@@ -15,6 +15,7 @@ from interviewer.screening.errors import (
 from interviewer.screening.invitations import InterviewSetup
 from interviewer.screening.models import (
     AuditEntry,
+    CandidateResult,
     DashboardRow,
     FairnessCheck,
     Invitation,
@@ -32,6 +33,7 @@ from interviewer.screening.service import Screening
 
 __all__ = [
     "AuditEntry",
+    "CandidateResult",
     "DashboardRow",
     "FairnessCheck",
     "Forbidden",

@@ -77,6 +77,18 @@ class Accounts(ScreeningBase):
         organisation if it has no row yet, else adds another admin to it."""
         return self._add_user(None, _name(org_name, "org"), email, name, "admin", password)
 
+    def operator_create_user(
+        self, org_name: str, email: str, name: str, role: Role, password: str
+    ) -> User:
+        """A user from the terminal: an admin creates the organisation if it is new; a
+        reviewer needs an organisation that exists."""
+        org = _name(org_name, "org")
+        if role != "admin":
+            with self._tables.read() as con:
+                if sql.org_by_name(con, org) is None:
+                    raise InvalidInput(f"org: no organisation {org!r}; create its admin first")
+        return self._add_user(None, org, email, name, role, password)
+
     def create_user(self, actor: User, email: str, name: str, role: Role, password: str) -> User:
         """An admin adds an admin or reviewer to their own organisation."""
         self._require(actor, ("admin",))

@@ -15,6 +15,7 @@ __all__ = [
     "INVITATION_STATUSES",
     "ROLES",
     "AuditEntry",
+    "CandidateResult",
     "DashboardRow",
     "FairnessCheck",
     "Invitation",
@@ -165,6 +166,17 @@ class Invitation:
 
 
 @dataclass(frozen=True)
+class CandidateResult:
+    """What the candidate's thank-you page may show: scores only if the template allows."""
+
+    name: str
+    status: InvitationStatus
+    show_scores: bool
+    overall: float | None = None
+    competencies: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     seq: int
     ts: datetime
@@ -241,7 +253,7 @@ class FairnessCheck:
     gap: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class PurgeReport:
     sessions: list[str] = field(default_factory=list)
     recordings: int = 0

@@ -10,10 +10,10 @@ append-only audit log in the same transaction as the change.
 from __future__ import annotations
 
 from interviewer.screening.accounts import Accounts
-from interviewer.screening.invitations import Invitations
+from interviewer.screening.retention import Retention
 
 __all__ = ["Screening"]
 
 
-class Screening(Accounts, Invitations):
+class Screening(Accounts, Retention):
     """Accounts, templates, invitations, reviews, audit and retention over one store."""

@@ -279,6 +279,15 @@ def latest_reviews(con: Con, invitation_ids: Sequence[str]) -> dict[str, dict[st
     return {r["invitation_id"]: r for r in rows}
 
 
+def reviews_of(con: Con, invitation_id: str) -> list[dict[str, Any]]:
+    return _rows(
+        con,
+        "SELECT invitation_id, session_id, reviewer_id, overall, notes, overrides, ts "
+        "FROM reviews WHERE invitation_id = ? ORDER BY ts",
+        [invitation_id],
+    )
+
+
 def delete_reviews(con: Con, invitation_id: str) -> int:
     """A candidate's data deleted on request takes the reviewers' notes about them along."""
     rows = con.execute(
