@@ -13,6 +13,7 @@ import pytest
 from interviewer.report.render import render_html, render_markdown
 from interviewer.screening import (
     Forbidden,
+    InvalidInput,
     LinkInvalid,
     NotFound,
     Screening,
@@ -100,6 +101,8 @@ def test_a_dropped_interview_resumes_with_the_same_link_until_it_expires(
     assert opened.status == "interrupted" and opened.session_id == first.session_id
     setup = scr.interview_setup(inv.token)
     assert setup.resume_session_id == first.session_id
+    with pytest.raises(InvalidInput, match="another interview"):
+        scr.attach_session(inv.token, "ffffffffffff")  # one link, one interview
     # the fresh question, which only the session's plan knows, is where it resumes
     second = take_interview(scr, inv.token, [DRIFT_ANSWER])
     assert second.session_id == first.session_id

@@ -242,6 +242,10 @@ class Invitations(Templates):
         action = "interview.resume" if inv.session_id else "interview.start"
 
         def run(con: Con) -> None:
+            # checked again inside the transaction: two tabs starting at once get one session
+            now_row = sql.invitation_by_id(con, inv.id)
+            if now_row is not None and now_row["session_id"] not in (None, session_id):
+                raise InvalidInput("this invitation already has another interview")
             sql.update_invitation(con, inv.id, status="started", session_id=session_id)
             self._audit(con, inv.org_id, f"candidate:{inv.id}", action, inv.id,
                         {"session_id": session_id})  # fmt: skip
