@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -83,6 +84,10 @@ def served(
         new_vad=lambda: load_vad(EMBEDDED),
         models=model_ids(SimpleNamespace(stt=real_stt, tts=real_tts, llm=real_llm)),
     )
+    # Each interview loads its own Silero state; the first load in a process imports torch
+    # (seconds on a busy CPU), which would delay the first candidate's opening past the point
+    # where their fake microphone starts the answer. A running server has paid it long before.
+    load_vad(EMBEDDED)
     context = AppContext(EMBEDDED, bank=bank, store=store, engines=engines)
     screening = Screening(
         store, bank, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -171,6 +176,7 @@ def test_screening_flow_in_chromium(browser_api, served, real_tts, tmp_path: Pat
             page.fill("#q0_keys", "names what failed\nsays what they changed\ngives the result")
             page.fill("#instructions", "Value concrete, measured results over general claims.")
             page.fill("#weights", "result_impact: 2")
+            page.evaluate("window.scrollTo(0, 0)")
             shot(page, "template")
             page.click("#save-template")
             page.wait_for_selector("#invite-form")
@@ -255,17 +261,20 @@ def test_screening_flow_in_chromium(browser_api, served, real_tts, tmp_path: Pat
     assert {r["name"] for r in rows_out} == set(ANSWERS)
     ann = next(r for r in rows_out if r["name"] == "Ann Archer")
     assert float(ann["reviewer_overall"]) == 1.5
-    for step in (
-        "user.create",
-        "template",
-        "invit",
-        "consent",
-        "interview.finish",
-        "view",
-        "review",
-        "export",
+    # the audit log: every step (each candidate's twice)
+    for action, times in (
+        ("user.create", 1),
+        ("template.create", 1),
+        ("invitation.create", 2),
+        ("candidate.consent", 2),
+        ("interview.start", 2),
+        ("interview.finish", 2),
+        ("candidate.view", 1),
+        ("recording.play", 1),
+        ("review.override", 1),
+        ("export", 1),
     ):
-        assert step in audit, (step, audit)
+        assert len(re.findall(rf"(?m)\t{re.escape(action)}\t", audit)) >= times, (action, audit)
 
 
 def _answer_wav(tts: Any, text: str, path: Path, lead_s: float) -> Path:

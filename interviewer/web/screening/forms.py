@@ -131,11 +131,11 @@ def form_values(draft: TemplateDraft | None) -> dict[str, Any]:
             "text": q.text,
             "competency": q.competency,
             "type": q.type,
-            "keys": "\n".join(q.key_points),
+            "key_points": "\n".join(q.key_points),
         }
         for q in fresh
     ]
-    rows += [{"text": "", "competency": "", "type": "behavioral", "keys": ""}] * FRESH_ROWS
+    rows += [{"text": "", "competency": "", "type": "behavioral", "key_points": ""}] * FRESH_ROWS
     return {
         "name": draft.name,
         "position": draft.position,
@@ -162,7 +162,7 @@ def values_from_form(form: Any) -> dict[str, Any]:
                 "text": str(form.get(f"q{i}_text") or ""),
                 "competency": str(form.get(f"q{i}_competency") or ""),
                 "type": str(form.get(f"q{i}_type") or "behavioral"),
-                "keys": str(form.get(f"q{i}_keys") or ""),
+                "key_points": str(form.get(f"q{i}_keys") or ""),
             }
         )
     plain = {k: storable(v) for k, v in form.items() if isinstance(v, str)}
