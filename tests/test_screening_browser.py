@@ -330,3 +330,40 @@ def _take_interview(p: Any, link: str, wav: Path, shot: Any, errors: list[str]) 
         return revised
     finally:
         browser.close()
+
+
+def test_the_microphone_check_hears_the_microphone(browser_api, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The candidate's microphone page, on the fake engines: chromium's fake device (a beep)
+    moves the meter and the page says the microphone works; with no device at all it says
+    to type instead."""
+    from tests.test_screening_web import build, one_question_draft
+
+    sync_playwright = browser_api
+    screen = build(tmp_path)
+    try:
+        template = screen.screening.save_template(screen.reviewer, one_question_draft())
+        errors: list[str] = []
+        with ServerThread(screen.app) as base, sync_playwright() as p:
+            for flags, expected in (
+                (["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"], "ok"),
+                (["--use-fake-ui-for-media-stream"], "none"),
+            ):
+                inv = screen.screening.invite(
+                    screen.reviewer, template.id, "Mo", f"mo-{expected}@example.com"
+                )
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=flags)
+                try:
+                    page = browser.new_page()
+                    page.on("pageerror", lambda exc: errors.append(str(exc)))
+                    page.goto(base + f"/s/{inv.token}")
+                    page.check("#agree")
+                    page.click("#consent-continue")
+                    page.click("#mic-test")
+                    page.wait_for_selector(f"body[data-mic={expected}]", timeout=20_000)
+                    status = page.inner_text("#mic-status")
+                    assert not errors, errors
+                finally:
+                    browser.close()
+                assert ("works" if expected == "ok" else "type your answers") in status
+    finally:
+        screen.store.close()

@@ -388,6 +388,13 @@ def test_an_expired_link_opens_nothing(screen: Screen) -> None:
 
 def test_the_interview_needs_consent_first(screen: Screen) -> None:
     inv = screen.screening.invite(screen.reviewer, template_of(screen).id, "C", "c@example.com")
+    # the link the reviewer sends (the page and the CSV agree) is the one that opens it
+    rev = logged_in(screen, "rita@acme.example")
+    link = f"{BASE}/s/{inv.token}"
+    assert f'value="{link}"' in rev.get(f"/screening/templates/{inv.template_id}/invitations").text
+    exported = rev.get(f"/screening/templates/{inv.template_id}/invitations.csv")
+    assert exported.headers["content-disposition"].startswith("attachment;")
+    assert f"c@example.com,{link}," in exported.text
     c = browser(screen)
     r = c.get(f"/s/{inv.token}/interview", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/s/{inv.token}"

@@ -129,7 +129,9 @@ def staff_router(parts: Parts) -> APIRouter:
     async def audit(request: Request) -> Response:
         user = auth.require(request, "admin")
         entries = await call(s.audit_log, user, 1000)
-        return parts.page("screening/audit.html", request, entries=entries, user=user)
+        # the log holds ids only (it outlives deletions); the page names the organisation's users
+        names = {u.id: f"{u.name} ({u.role})" for u in await call(s.users, user)}
+        return parts.page("screening/audit.html", request, entries=entries, names=names, user=user)
 
     # ------------------------------------------------------------------ templates
     @router.get("/screening/templates")
