@@ -786,3 +786,51 @@ def test_the_candidate_sees_scores_only_when_the_template_allows(screen: Screen)
     thanks = c.get(f"/s/{inv.token}/thanks")
     assert thanks.status_code == 200 and 'id="candidate-overall"' in thanks.text
     assert "ownership" in thanks.text  # the per-competency score
+
+
+def test_the_dashboard_sorts_filters_shortlists_and_marks_disagreement(screen: Screen) -> None:
+    template = screen.screening.save_template(screen.reviewer, one_question_draft())
+    ann = screen.screening.invite(screen.reviewer, template.id, "Ann", "ann@example.com")
+    screen.screening.invite(screen.reviewer, template.id, "Bob", "bob@example.com")
+    c = browser(screen)
+    post(c, f"/s/{ann.token}/consent", {"agree": "yes"}, f"/s/{ann.token}")
+    take_interview(c, ann.token)
+    assert wait_idle(screen, ann.id) == "completed"
+    rev = logged_in(screen, "rita@acme.example")
+    dash = f"/screening/templates/{template.id}/dashboard"
+
+    def names(query: str = "") -> list[str]:
+        page = rev.get(dash + query).text
+        return re.findall(r'class="candidate-link">([^<]+)<', page)
+
+    assert names() == ["Ann", "Bob"]  # scored first; Bob has no interview yet
+    assert names("?sort=name") == ["Ann", "Bob"] and names("?q=bob") == ["Bob"]
+    assert names("?status=invited") == ["Bob"] and names("?min=0.5") == ["Ann"]
+    # the reviewer rates far from the machine: the row is marked
+    machine = screen.screening.dashboard(screen.reviewer, template.id)[0].overall
+    assert machine is not None
+    mine = "5" if machine < 3 else "1"
+    r = post(
+        rev,
+        f"/screening/candidates/{ann.id}/review",
+        {"overall": mine, "notes": "n"},
+        f"/screening/candidates/{ann.id}",
+    )
+    assert r.status_code == 303
+    row = re.search(rf'<tr class="([^"]*)" data-invitation="{ann.id}"', rev.get(dash).text)
+    assert row and row.group(1) == "disagrees"
+    assert (
+        post(
+            rev,
+            f"/screening/candidates/{ann.id}/review",
+            {"overall": "9"},
+            f"/screening/candidates/{ann.id}",
+        ).status_code
+        == 400
+    )
+    # shortlist from the dashboard, then show only the shortlist
+    r = post(rev, f"/screening/candidates/{ann.id}/shortlist", {"on": "1", "back": dash}, dash)
+    assert r.status_code == 303 and r.headers["location"] == dash
+    assert names("?shortlisted=1") == ["Ann"]
+    exported = json.loads(rev.get(f"/screening/templates/{template.id}/export.json").text)
+    assert {e["name"]: e["shortlisted"] for e in exported} == {"Ann": True, "Bob": False}

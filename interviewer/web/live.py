@@ -168,9 +168,13 @@ class LiveInterview:
             log.exception("web interview failed")
             self._fail(f"internal error: {type(exc).__name__}: {exc}")
         finally:
-            self.done.set()
-            if self.on_done is not None:
-                self.on_done(self)
+            try:
+                if self.on_done is not None:
+                    # before `done`: whoever waits for the interview (a reconnecting candidate,
+                    # the server stopping) also waits for its bookkeeping (the invitation marked)
+                    self.on_done(self)
+            finally:
+                self.done.set()
 
     def _fail(self, message: str) -> None:
         self.status = "failed"
