@@ -59,7 +59,13 @@ class Screen:
     reviewer: User
 
 
-def build(tmp_path: Path, *, host: str = "127.0.0.1", token: str | None = None) -> Screen:
+def build(
+    tmp_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    policy: AccessPolicy | None = None,
+) -> Screen:
     store = Store.open(tmp_path / "screen.duckdb")
     engines = Engines(
         Settings(device="cpu"),
@@ -83,7 +89,7 @@ def build(tmp_path: Path, *, host: str = "127.0.0.1", token: str | None = None) 
     )
     app = create_app(
         context,
-        policy=AccessPolicy(host=host, token=token),
+        policy=policy or AccessPolicy(host=host, token=token),
         runner_config=lambda: RunnerConfig(barge_in=True, endpoint=FAST, listen_after_s=0.05),
         screening=screening,
     )
@@ -668,11 +674,34 @@ def test_off_loopback_screening_needs_tls_or_a_proxy(tmp_path: Path) -> None:
 
 
 def test_behind_a_proxy_the_public_name_and_forwarded_https_are_believed(tmp_path: Path) -> None:
-    s = build(tmp_path)
+    """As `serve --behind-proxy --public-host hr.acme.example` runs it: uvicorn's proxy-headers
+    middleware in front, trusting the proxy's address only."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    policy = ProxiedPolicy(host="127.0.0.1", public_hosts=frozenset({"hr.acme.example"}))
+    assert policy.host_ok("hr.acme.example") and policy.host_ok("127.0.0.1:8765")
+    assert not policy.host_ok("evil.example")
+    s = build(tmp_path, policy=policy)
     try:
-        policy = ProxiedPolicy(host="127.0.0.1", public_hosts=frozenset({"hr.acme.example"}))
-        assert policy.host_ok("hr.acme.example") and policy.host_ok("127.0.0.1:8765")
-        assert not policy.host_ok("evil.example")
+        public = "https://hr.acme.example"
+        forwarded = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9"}
+        # the test client's address plays the proxy's
+        app = ProxyHeadersMiddleware(s.app, trusted_hosts=["testclient"])
+        c = TestClient(app, base_url="http://hr.acme.example", headers=forwarded)
+        r = login(c, "rita@acme.example", origin=public)
+        assert r.status_code == 303, r.text
+        cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "login" in v)
+        assert cookie.startswith("interviewer_login_443=") and "Secure" in cookie
+        # a name the proxy does not serve is refused; forwarded headers from others ignored
+        assert c.get("/screening/login", headers={"host": "evil.example"}).status_code == 400
+        direct = TestClient(ProxyHeadersMiddleware(s.app, trusted_hosts=["10.9.9.9"]))
+        r = login(
+            TestClient(direct.app, base_url="http://hr.acme.example", headers=forwarded),
+            "rita@acme.example",
+            origin="http://hr.acme.example",
+        )
+        cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "login" in v)
+        assert "Secure" not in cookie  # not from the proxy: its "https" is not believed
     finally:
         s.store.close()
 

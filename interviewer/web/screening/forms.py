@@ -112,7 +112,7 @@ def draft_from_form(form: Any, bank: Bank) -> TemplateDraft:
         position=_text(form, "position"),
         level=_text(form, "level") or "mid",
         questions=tuple(questions),
-        follow_ups=int(_number(form, "follow_ups", 1, 0, 5, "follow-ups")),
+        follow_ups=int(_number(form, "follow_ups", 1, 0, 3, "follow-ups")),
         time_limit_min=_number(form, "time_limit_min", 20, 1, 180, "time limit"),
         instructions=_text(form, "instructions", MAX_TEXT, label="evaluation instructions"),
         weights=parse_weights(_text(form, "weights", MAX_TEXT)),
