@@ -686,7 +686,7 @@ def test_behind_a_proxy_the_public_name_and_forwarded_https_are_believed(tmp_pat
         public = "https://hr.acme.example"
         forwarded = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9"}
         # the test client's address plays the proxy's
-        app = ProxyHeadersMiddleware(s.app, trusted_hosts=["testclient"])
+        app: Any = ProxyHeadersMiddleware(s.app, trusted_hosts=["testclient"])
         c = TestClient(app, base_url="http://hr.acme.example", headers=forwarded)
         r = login(c, "rita@acme.example", origin=public)
         assert r.status_code == 303, r.text
@@ -694,9 +694,9 @@ def test_behind_a_proxy_the_public_name_and_forwarded_https_are_believed(tmp_pat
         assert cookie.startswith("interviewer_login_443=") and "Secure" in cookie
         # a name the proxy does not serve is refused; forwarded headers from others ignored
         assert c.get("/screening/login", headers={"host": "evil.example"}).status_code == 400
-        direct = TestClient(ProxyHeadersMiddleware(s.app, trusted_hosts=["10.9.9.9"]))
+        untrusted: Any = ProxyHeadersMiddleware(s.app, trusted_hosts=["10.9.9.9"])
         r = login(
-            TestClient(direct.app, base_url="http://hr.acme.example", headers=forwarded),
+            TestClient(untrusted, base_url="http://hr.acme.example", headers=forwarded),
             "rita@acme.example",
             origin="http://hr.acme.example",
         )
