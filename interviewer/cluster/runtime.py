@@ -63,6 +63,13 @@ def load_role(settings: Settings, role: str) -> Any:
     return Engines(settings).get(role)
 
 
+def loopback_host(address: str) -> str | None:
+    """The host of a ``127.x.x.x:port`` address: a cluster on this machine's loopback, which
+    the driver must join on that address (Ray would take the network address otherwise)."""
+    host = address.rsplit(":", 1)[0]
+    return host if host.startswith("127.") else None
+
+
 def _same(engine: Any) -> Any:
     return engine
 
@@ -174,7 +181,7 @@ class Cluster:
                 address=self.address,
                 namespace="interviewer",
                 log_to_driver=False,
-                _node_ip_address=self.options.node_ip,
+                _node_ip_address=self.options.node_ip or loopback_host(self.address),
             )
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ConfigError(
