@@ -57,7 +57,8 @@ async def _pump(
         except BaseException as exc:
             loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
 
-    worker = loop.run_in_executor(None, run)
+    # not awaited: once stopped, the thread ends at the engine's next piece on its own
+    loop.run_in_executor(None, run)
     try:
         while True:
             kind, value = await queue.get()
@@ -70,8 +71,6 @@ async def _pump(
             yield (kind, value)
     finally:
         stop.set()
-        # the thread ends at the engine's next piece; the replica does not wait for it
-        worker.add_done_callback(lambda _f: None)
 
 
 @serve.deployment(name="stt", max_ongoing_requests=32)

@@ -191,8 +191,12 @@ class Cluster:
         # the file is on this machine's disk: its one owner runs here
         self._store_actor = start_owner(self.base.db, here)
         self.store = StoreProxy(self._store_actor)
-        serve.start(proxy_location="Disabled")  # handles only: nothing listens for HTTP
-        self._deploy(serve)
+        try:
+            serve.start(proxy_location="Disabled")  # handles only: nothing listens for HTTP
+            self._deploy(serve)
+        except Exception as exc:
+            self.close()  # no half-deployed engines left on the cluster
+            raise ConfigError(f"--ray: deploying the engines failed: {exc}") from exc
         tuned = self._instruction_tuned
         if tuned is None:
             tuned = self.base.engines.instruction_tuned
@@ -243,9 +247,9 @@ class Cluster:
         import ray
         from ray import serve
 
-        for actor in self._actors:
+        for actor in list(self._actors):
             self.release(actor)
-        for role in self.handles:
+        for role in APPS if not self.handles else self.handles:
             try:
                 # the controller removes them; the server's exit need not wait for it
                 serve.delete(APPS[role], _blocking=False)
