@@ -48,6 +48,18 @@ def serve(
         ),
     ] = True,
     db: DbOpt = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS|auto",
+            help="Run the engines and the interviews on a Ray cluster (its address, or auto). "
+            "Needs interviewer[cluster]; see docs/scaling.md.",
+        ),
+    ] = None,
+    replicas: Annotated[
+        int, typer.Option("--replicas", min=1, max=64, help="With --ray: replicas per engine.")
+    ] = 1,
     rotate_secret: Annotated[
         bool,
         typer.Option(
@@ -101,6 +113,7 @@ def serve(
 
     from interviewer.web.app import create_app
     from interviewer.web.engines import EngineHub
+    from interviewer.web.live import LiveInterview
     from interviewer.web.screening.serving import ProxiedPolicy, tls_refusal
     from interviewer.web.security import AccessPolicy, is_loopback, load_secret, secret_path_for
 
@@ -115,6 +128,13 @@ def serve(
     )
     if refusal is not None:
         raise ConfigError(refusal)
+    if screening and ray_address:
+        # the screening tables are written through the local Store's transactions, which the
+        # cluster's store-owner proxy does not carry yet
+        raise ConfigError(
+            "--screening with --ray is not supported yet: run the screening server as one "
+            "process (interviewer serve --screening), or the cluster without --screening"
+        )
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
     policy: AccessPolicy = (
@@ -125,9 +145,18 @@ def serve(
         else AccessPolicy(host=host, token=token)
     )
     context = app_context(ctx, db)
+    cluster = None
     try:
         context.bank  # noqa: B018 -- a bad bank file fails now, not at the first interview
-        context.store  # noqa: B018 -- and so does a bad --db
+        if ray_address:
+            from interviewer.cluster.runtime import Cluster, ClusterOptions
+
+            err.print(f"[dim]connecting to the Ray cluster {ray_address}, deploying the engines[/]")
+            roles = ("stt", "stt_final", "tts", "llm")
+            options = ClusterOptions(replicas=dict.fromkeys(roles, replicas))
+            cluster = Cluster(context, ray_address, options=options).start()
+            context = cluster.context()  # the engines are deployments, the store has one owner
+        context.store  # noqa: B018 -- a bad --db fails now
         hub = EngineHub(context.engines)
         if preload:
             err.print("[dim]loading models ...[/]")
@@ -137,6 +166,7 @@ def serve(
             from interviewer.screening import Screening
 
             screen = Screening(context.store, context.bank)
+        make_live = cluster.make_live if cluster is not None else LiveInterview
         app = create_app(
             context,
             hub=hub,
@@ -145,6 +175,7 @@ def serve(
             live_scoring=live_scoring,
             secret=load_secret(secret_path_for(context.store.path), rotate=rotate_secret),
             screening=screen,
+            make_live=make_live,
         )
         config = uvicorn.Config(
             app,
@@ -207,3 +238,5 @@ def serve(
         out.print("[dim]server stopped[/]")
     finally:
         context.close()
+        if cluster is not None:
+            cluster.close()

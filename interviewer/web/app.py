@@ -79,6 +79,7 @@ def create_app(
     live_scoring: bool = True,
     secret: bytes | None = None,
     screening: Screening | None = None,
+    make_live: Callable[..., LiveInterview] = LiveInterview,
 ) -> FastAPI:
     """The web app. The context's store, bank (with the user's own questions) and engines
     are shared by every interview; ``hub`` (default: one around the context's engines) tracks
@@ -87,6 +88,8 @@ def create_app(
     ``live_scoring`` scores each answer with the LLM while the interview goes on (as the CLI
     does); the end of the interview then waits for the last score, which takes long on a small
     CPU. Off, the report scores the answers by the rules when it is first opened.
+
+    ``make_live`` builds each interview (``interviewer serve --ray`` runs them on a cluster).
 
     ``secret`` signs the owner cookies; by default it is read from (or made in) a file beside
     the store, so owners survive a restart and the secret goes where the store's data goes.
@@ -311,7 +314,7 @@ def create_app(
         outbox = Outbox(loop, redact=(str(store.path),))
 
         def make(ticket: Ticket) -> LiveInterview:
-            return LiveInterview(
+            return make_live(
                 spec=ticket.spec,
                 user_id=user_id,
                 hub=hub,
