@@ -158,7 +158,7 @@ def test_turns_section_on_fakes(turns_run: dict[str, Any]) -> None:
     assert res["answers"] == 2 and res["answers_with_pauses"] == 1
     assert res["pauses"] == {"opening": 1}
     # the fake model cannot vote; the fake recogniser gives word times, so that row is replayed
-    extra = [label for label, kinds in EXTRA_EVIDENCE if kinds == {"words"}]
+    extra = [label for label, _, kinds in EXTRA_EVIDENCE if kinds == {"words"}]
     assert [r["setting"] for r in res["replay"]] == [c[1] for c in CURVE] + extra
     assert "llm" not in res["evidence"] and res["evidence"]["unheard"]["auc"] is not None
     assert res["evidence"]["pauses_inside"] == 1 and res["evidence"]["answer_ends"] == 2

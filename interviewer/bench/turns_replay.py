@@ -64,10 +64,17 @@ CURVE: tuple[tuple[str, str, dict[str, float]], ...] = (
 #: what it would change: the voiced audio the word times leave unrecognised ("words", from a
 #: word-timestamp pass over each piece, arriving after that pass's time) and the language
 #: model's vote ("llm", after its evaluation's time, which follows the text).
-EXTRA_EVIDENCE: tuple[tuple[str, frozenset[str]], ...] = (
-    ("default + unrecognised audio (word times)", frozenset({"words"})),
-    ("default + LLM vote", frozenset({"llm"})),
-    ("default + both", frozenset({"words", "llm"})),
+#: Each at the default waits and at shorter ones, where the prediction alone cuts in.
+EXTRA_EVIDENCE: tuple[tuple[str, dict[str, float], frozenset[str]], ...] = (
+    ("default + unrecognised audio (word times)", {}, frozenset({"words"})),
+    ("default + LLM vote", {}, frozenset({"llm"})),
+    ("default + both", {}, frozenset({"words", "llm"})),
+    (
+        "min 0.4 s, max 2.4 s + word times",
+        {"silence_s": 0.4, "max_wait_s": 2.4},
+        frozenset({"words"}),
+    ),
+    ("min 0.4 s, max 2.4 s + LLM vote", {"silence_s": 0.4, "max_wait_s": 2.4}, frozenset({"llm"})),
 )
 
 
@@ -290,7 +297,7 @@ def replay_curve(items: list[ReplayItem]) -> list[dict[str, Any]]:
     have = {"words"} if any(p.unheard_s is not None for p in pauses) else set()
     have |= {"llm"} if any(p.llm_p is not None for p in pauses) else set()
     # a row only where its evidence was gathered (a remote or fake model cannot vote)
-    points += [("predict", label, {}, extra) for label, extra in EXTRA_EVIDENCE if extra <= have]
+    points += [("predict", lb, st, ex) for lb, st, ex in EXTRA_EVIDENCE if ex <= have]
     for model, label, settings, extra in points:
         cfg = endpoint_config(model, **settings)
         outcomes = [(it, replay(it, cfg, extra)) for it in items]
