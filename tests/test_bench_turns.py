@@ -14,6 +14,7 @@ from interviewer.bench.common import BenchConfig, EngineSet, Progress
 from interviewer.bench.turns import TURN_SET, bench_turns, load_turn_set, words_lost
 from interviewer.bench.turns_replay import (
     CURVE,
+    EXTRA_EVIDENCE,
     ReplayItem,
     _Pause,
     endpoint_config,
@@ -156,7 +157,11 @@ def test_turns_section_on_fakes(turns_run: dict[str, Any]) -> None:
     res = turns_run
     assert res["answers"] == 2 and res["answers_with_pauses"] == 1
     assert res["pauses"] == {"opening": 1}
-    assert [r["setting"] for r in res["replay"]] == [c[1] for c in CURVE]
+    # the fake model cannot vote; the fake recogniser gives word times, so that row is replayed
+    extra = [label for label, _, kinds in EXTRA_EVIDENCE if kinds == {"words"}]
+    assert [r["setting"] for r in res["replay"]] == [c[1] for c in CURVE] + extra
+    assert "llm" not in res["evidence"] and res["evidence"]["unheard"]["auc"] is not None
+    assert res["evidence"]["pauses_inside"] == 1 and res["evidence"]["answer_ends"] == 2
     before = res["replay"][0]
     assert before["model"] == "rules" and before["cut_in_rate"] == 1.0
     runs = res["interviews"]

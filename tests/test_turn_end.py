@@ -3,6 +3,8 @@ endpointer's waits and nudge on scripted VAD probabilities (no models)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from interviewer.pipeline.turn_end import (
     predict,
     prosody_at_pause,
     question_kind,
+    unheard_after,
     wait_for,
 )
 from tests.test_endpointing import F, feed
@@ -226,3 +229,56 @@ def test_a_lone_word_the_recogniser_closed_with_a_period_means_more_is_coming() 
     lone = predict(TurnEvidence(text, question, lone_tail_s=0.19))
     assert lone.p_end < plain.p_end - 0.25
     assert lone.wait_s >= 2.5
+
+
+def test_unheard_after_finds_a_dropped_word_inside_the_stretched_last_word() -> None:
+    # "...reporting stack, and": the aligner gave "stack" all of "stack" (0.32 s), the comma's
+    # break (0.19 s) and "and" (0.22 s); only the audio after the break is unheard
+    before, stack, gap, word = [0.9] * 60, [0.9] * 10, [0.1] * 6, [0.9] * 7
+    probs = [*before, *stack, *gap, *word]
+    start, end = 60 * F, len(probs) * F
+    assert unheard_after((start, end), probs, F) == pytest.approx(7 * F)
+    # the same word with no break in it: everything is heard
+    assert unheard_after((start, 70 * F), [*before, *stack], F) == 0.0
+    # speech after the last word's end (past the slack) is unheard too
+    assert unheard_after((start, 70 * F), [*before, *stack, *([0.9] * 8)], F) == pytest.approx(
+        8 * F - 0.1, abs=F
+    )
+    assert unheard_after(None, probs, F) is None
+
+
+def test_unrecognised_audio_lengthens_the_wait_and_counts_once_with_a_lone_tail() -> None:
+    text = "I would say the model memorised the examples it saw."
+    question = "How would you explain overfitting to a product manager?"
+    plain = predict(TurnEvidence(text, question, unheard_s=0.0))
+    unheard = predict(TurnEvidence(text, question, unheard_s=0.22 + 0.1))
+    both = predict(TurnEvidence(text, question, unheard_s=0.32, lone_tail_s=0.22))
+    lone = predict(TurnEvidence(text, question, lone_tail_s=0.22))
+    assert unheard.p_end < plain.p_end - 0.25 and unheard.wait_s > plain.wait_s
+    assert both.p_end < unheard.p_end
+    # the two usually see the same word: less than the sum of both on their own
+    assert (
+        math.log(both.p_end / (1 - both.p_end))
+        > math.log(unheard.p_end / (1 - unheard.p_end)) - 1.5
+    )
+    assert lone.p_end < plain.p_end
+
+
+def test_evidence_arriving_after_the_text_changes_the_wait_of_that_pause_only() -> None:
+    ep = Endpointer(EndpointConfig(silence_s=0.5))
+    question = "How did you decide which team went first?"
+    t = _paused(ep, "I started with the team that had the fewest reports.", question)
+    pause_id = ep.pause_id
+    quick = ep.last_decision
+    assert quick is not None and quick.wait_s == pytest.approx(0.5)
+    ep.add_evidence(pause_id, llm_p_complete=0.02)
+    slow = ep.last_decision
+    assert slow is not None and slow.p_end < quick.p_end and slow.wait_s > quick.wait_s
+    assert any("language model" in r for r in slow.reasons)
+    # the turn now waits past the short wait
+    assert feed(ep, [(0.0, 0.6)], t0=t) == []
+    # a vote for a pause that is over (or another one) changes nothing
+    feed(ep, [(0.9, 0.3), (0.0, 0.064)], t0=t + 0.6)
+    now = ep.last_decision
+    ep.add_evidence(pause_id, llm_p_complete=0.99)
+    assert ep.last_decision is now

@@ -19,9 +19,12 @@ from interviewer.interview.base import Answer, Reply
 from interviewer.interview.fixed import FixedQuestionsBrain
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.events import (
+    AnswerContinues,
     BargeIn,
     CandidateFinal,
     CandidatePartial,
+    HalfDuplex,
+    InterviewerSays,
     NoAnswer,
     RunnerEvent,
     SpeechStart,
@@ -280,3 +283,31 @@ def test_partials_are_shown_only_while_the_candidate_is_speaking() -> None:
     live._on_event(CandidatePartial("At my last job. at my last job"))
     captions = [(m["text"], m["final"]) for m in sent if m["type"] == "caption"]
     assert captions == [("at my last", False), ("At my last job.", True)]
+
+
+def test_the_page_is_told_of_a_yield_an_answer_that_continues_and_a_nudge() -> None:
+    from interviewer.web.live import LiveInterview
+
+    sent: list[dict] = []
+    live = LiveInterview(
+        spec=None,  # type: ignore[arg-type]  # never started: only the event mapping is used
+        user_id="u",
+        hub=None,  # type: ignore[arg-type]
+        store=None,  # type: ignore[arg-type]
+        bank=None,  # type: ignore[arg-type]
+        emit=sent.append,
+        send_audio=lambda b: None,
+    )
+    live._on_event(InterviewerSays("Take your time.", "nudge"))
+    live._on_event(InterviewerSays("Thank you.", "ack"))
+    live._on_event(BargeIn(1.0, (3,), 1.01))
+    live._on_event(AnswerContinues(1.2, "At my last job I led the migration"))
+    live._on_event(HalfDuplex("the microphone is shut while the interviewer speaks"))
+    kinds = [(m["type"], m.get("kind") or m.get("answer") or m.get("message")) for m in sent]
+    assert [k for k in kinds if k[0] != "state"] == [
+        ("caption", "nudge"),
+        ("caption", "ack"),
+        ("flush", None),
+        ("continues", "At my last job I led the migration"),
+        ("notice", "the microphone is shut while the interviewer speaks"),
+    ]

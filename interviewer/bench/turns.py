@@ -41,6 +41,7 @@ from interviewer.bench.turns_replay import (
     CURVE,
     PAUSE_RE,
     endpoint_config,
+    evidence_separation,
     pause_marks,
     prepare_replay,
     replay_curve,
@@ -265,6 +266,7 @@ def bench_turns(
         "answers_with_pauses": n_paused,
         "pauses": _pause_counts(scripts),
         "replay": curve,
+        "evidence": evidence_separation(items),
     }
     count = interviews if interviews is not None else (1 if cfg.quick else len(scripts))
     runs = []
@@ -414,6 +416,18 @@ def turns_markdown(turns: dict[str, Any]) -> list[str]:
             f"{r['cut_ins_complete_answers']} | {_p(d['p50'])} / {_p(d['p95'])} | "
             f"{r['nudges_inside']} |"
         )
+    ev = turns.get("evidence") or {}
+    if ev:
+        llm, unheard = ev.get("llm") or {}, ev.get("unheard") or {}
+        lines += [
+            "",
+            f"Pauses inside answers against answer ends ({ev['pauses_inside']} / "
+            f"{ev['answer_ends']}), area under the ROC curve: rules {_p(ev['rules_auc'], 3)}, "
+            f"LLM vote {_p(llm.get('auc'), 3)} (eval p50 "
+            f"{_p((llm.get('eval_ms') or {}).get('p50'))} ms), unrecognised audio "
+            f"{_p(unheard.get('auc'), 3)} (word-time pass p50 "
+            f"{_p((unheard.get('words_pass_ms') or {}).get('p50'))} ms).",
+        ]
     lines += ["", "![turns](turns.png)", ""]
     return lines
 
@@ -428,7 +442,8 @@ def _cut_clean(turns: dict[str, Any], model: str) -> str:
 def turns_chart(turns: dict[str, Any], ax: Any) -> None:
     """The trade-off curve: cut-in rate against the end-of-turn delay, per policy."""
     for model, marker in (("rules", "o"), ("predict", "s")):
-        rows = [r for r in turns["replay"] if r["model"] == model]
+        # the rows with extra evidence sit at the default setting: not points of the curve
+        rows = [r for r in turns["replay"] if r["model"] == model and not r.get("evidence")]
         xs = [r["end_delay_complete_ms"]["p50"] for r in rows]
         ys = [r["cut_in_rate"] for r in rows]
         pts = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]

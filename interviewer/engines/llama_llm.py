@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from interviewer.engines import activity
 from interviewer.errors import LLMPreempted, ModelError
 from interviewer.types import ChatMessage, LLMResult
@@ -135,6 +137,7 @@ class LlamaLLM:
         self._fg_waiting = 0
         self._last: LLMResult | None = None
         self._formatter = self._make_formatter()
+        self._start_ids: dict[tuple[str, ...], Any] = {}
 
     # ------------------------------------------------------------------ prompt handling
 
@@ -357,6 +360,51 @@ class LlamaLLM:
             if give_way():
                 raise LLMPreempted(f"{self.model_id}: background call gave way")
             self._llm.eval(tokens[start : start + PREFILL_SLICE])
+
+    def next_text_mass(
+        self, prompt: str, starts: Sequence[str], *, cancel: threading.Event | None = None
+    ) -> float:
+        """The probability that the text after the raw ``prompt`` begins with one of
+        ``starts`` (or is the end of the text), from one evaluation, at background priority:
+        :class:`LLMPreempted` when a foreground call asks for the model first.
+
+        The prefix the context already holds is reused (unlike ``complete_json_background``:
+        a probability compared against a threshold does not need bit-exact logits), so a
+        prompt that only grows, an answer at each of its pauses, costs its new tokens.
+        """
+        ids = self._ids_starting(tuple(starts))
+        tokens, _ = self.tokens_for(prompt)
+        self._check_fits(tokens, 1)
+        self._acquire_background(cancel)
+        try:
+            self._set_threads(self.background_threads)
+            reused = self._reused_prefix(tokens)
+            self._llm.n_tokens = reused  # eval drops the context's cache past this point
+            rest = tokens[reused:]
+            for start in range(0, len(rest), PREFILL_SLICE):
+                if self._fg_waiting or (cancel is not None and cancel.is_set()):
+                    raise LLMPreempted(f"{self.model_id}: background call gave way")
+                self._llm.eval(rest[start : start + PREFILL_SLICE])
+            n_vocab = self._llm.n_vocab()
+            logits = np.ctypeslib.as_array(self._llm._ctx.get_logits(), shape=(n_vocab,))
+            logits = logits.astype(np.float64)
+        finally:
+            self._set_threads(self.n_threads)
+            self._lock.release()
+        probs = np.exp(logits - logits.max())
+        return float(probs[ids].sum() / probs.sum())
+
+    def _ids_starting(self, starts: tuple[str, ...]) -> Any:
+        """Token ids whose text begins with one of ``starts``, and the end-of-text token."""
+        ids = self._start_ids.get(starts)
+        if ids is None:
+            found = [int(self._llm.token_eos())]
+            for i in range(self._llm.n_vocab()):
+                piece = self._llm.detokenize([i]).decode("utf-8", "ignore")
+                if piece.startswith(starts):
+                    found.append(i)
+            ids = self._start_ids[starts] = np.array(sorted(set(found)))
+        return ids
 
     # ------------------------------------------------------------------ priorities
 

@@ -16,8 +16,8 @@ nudge (a ``nudge`` event) and keeps listening instead of ending the turn.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from interviewer.pipeline.turn_end import (
     Prosody,
@@ -128,6 +128,7 @@ class Endpointer:
         self._pause_id = 0
         self._tail: dict[int, str] = {}  # pause id -> how the text before the pause ends
         self._decisions: dict[int, TurnDecision] = {}  # pause id -> predicted wait
+        self._evidence: dict[int, TurnEvidence] = {}  # pause id -> what the wait came from
         self._turn_cfg = self.cfg.turn_end()
         self._question: str | None = None
         self._voiced_s = 0.0  # voiced time in the current turn
@@ -151,6 +152,7 @@ class Endpointer:
         self._question = question
         self._voiced_s = 0.0
         self._decisions.clear()
+        self._evidence.clear()
 
     def close(self) -> None:
         self.state = "closed"
@@ -186,11 +188,24 @@ class Endpointer:
                 lone_tail_s,
                 llm_p_complete,
             )
-            decision = predict(evidence, self._turn_cfg)
-            if not self.cfg.nudge:
-                decision = TurnDecision(decision.p_end, decision.wait_s, False, decision.reasons)
-            self._decisions[pause_id] = decision
-            self.last_decision = decision
+            self._decide(pause_id, evidence)
+
+    def add_evidence(self, pause_id: int, **fields: Any) -> None:
+        """Evidence that arrives after the text of pause ``pause_id`` (the language model's
+        vote, word times): the wait is predicted again. Ignored once the pause is over or its
+        text is not known yet (the wait is then the longest anyway)."""
+        evidence = self._evidence.get(pause_id)
+        if evidence is None or pause_id != self._pause_id or self.state != "pause":
+            return
+        self._decide(pause_id, replace(evidence, **fields))
+
+    def _decide(self, pause_id: int, evidence: TurnEvidence) -> None:
+        decision = predict(evidence, self._turn_cfg)
+        if not self.cfg.nudge:
+            decision = TurnDecision(decision.p_end, decision.wait_s, False, decision.reasons)
+        self._evidence[pause_id] = evidence
+        self._decisions[pause_id] = decision
+        self.last_decision = decision
 
     @property
     def pause_id(self) -> int:

@@ -15,9 +15,13 @@ combines the evidence a listener uses, as log-odds that the turn is over:
 * voiced audio after the last recognised word: speech the recogniser dropped (a trailing
   "and" is the usual one). Without word times, the VAD shows its usual shape: a lone short
   word after a break, right before the pause (:func:`lone_tail`); a finished sentence rarely
-  ends that way, a "..., and" or "so, um" nearly always does;
-* optionally, a language model's probability that the turn is complete. The embedded model is
-  a tiny base model, so its vote is bounded and never needed.
+  ends that way, a "..., and" or "so, um" nearly always does. With word times
+  (:func:`unheard_after`), the voiced audio the words do not cover; Whisper's aligner
+  stretches the last word over a dropped one ("stack" ran on over "stack, and" on the turn
+  set), so a break inside the last word's span counts too;
+* optionally, a language model's probability that the turn is complete
+  (:mod:`interviewer.pipeline.turn_vote`). The embedded model is a tiny base model, so its
+  vote is bounded and never needed.
 
 The output is how long a silence must last before the turn ends (short when the turn is
 surely over, up to ~3 s when it is not), and whether, once that wait has passed, the
@@ -271,11 +275,13 @@ def predict(evidence: TurnEvidence, cfg: TurnEndConfig | None = None) -> TurnDec
     total += cfg.prosody_weight * pro
     if why:
         reasons.append(why)
-    if evidence.unheard_s is not None and evidence.unheard_s >= 0.25:
+    # the two often see the same dropped word: together they count a little more than one
+    unheard = evidence.unheard_s is not None and evidence.unheard_s >= 0.25
+    if unheard:
         total -= 2.0
         reasons.append(f"{evidence.unheard_s:.2f} s of speech not recognised")
     if evidence.lone_tail_s is not None:
-        total -= 1.5
+        total -= 0.5 if unheard else 1.5
         reasons.append(f"a lone {evidence.lone_tail_s:.2f} s word before the pause")
     if evidence.llm_p_complete is not None and math.isfinite(evidence.llm_p_complete):
         vote = max(-2.0, min(2.0, _logit(evidence.llm_p_complete)))
@@ -312,6 +318,46 @@ def lone_tail(probs: list[float], end: int, frame_s: float, threshold: float = 0
     if run * frame_s <= 0.45 and gap * frame_s >= 0.12:
         return round(run * frame_s, 3)
     return None
+
+
+def unheard_after(
+    last_word: tuple[float, float] | None,
+    probs: list[float],
+    frame_s: float,
+    threshold: float = 0.5,
+    *,
+    min_break_s: float = 0.12,
+    slack_s: float = 0.1,
+) -> float | None:
+    """Voiced seconds in ``probs`` (one per frame, from the same start as the word times) that
+    no recognised word covers; ``last_word``: (start, end) of the last one. None without it.
+
+    Counted: voiced frames more than ``slack_s`` after the word's end, and the voiced frames
+    after a break of ``min_break_s`` or more inside the word's span: the aligner gives the last
+    word all the audio up to the end, so a dropped "and" sits inside it, after the comma's break.
+    """
+    if last_word is None or not probs:
+        return None
+    start, end = last_word
+    first = max(0, int(start / frame_s))
+    voiced = [p >= threshold for p in probs]
+    i = first
+    while i < len(voiced) and not voiced[i]:  # up to the word's own speech
+        i += 1
+    need = max(1, round(min_break_s / frame_s))
+    gap = 0
+    n = 0
+    broke = False
+    for k in range(i, len(voiced)):
+        if voiced[k]:
+            if gap >= need:
+                broke = True
+            gap = 0
+            if broke or k * frame_s >= end + slack_s:
+                n += 1
+        else:
+            gap += 1
+    return round(n * frame_s, 3)
 
 
 # ------------------------------------------------------------------------------- prosody

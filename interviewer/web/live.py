@@ -18,10 +18,12 @@ from interviewer.errors import InterviewerError
 from interviewer.interview.bank import Bank
 from interviewer.interview.spec import InterviewSpec
 from interviewer.pipeline.events import (
+    AnswerContinues,
     BargeIn,
     CandidateFinal,
     CandidatePartial,
     CandidateRevised,
+    HalfDuplex,
     InterviewerSays,
     RunnerEvent,
     SpeechStart,
@@ -321,3 +323,8 @@ class LiveInterview:
                 self.emit({"type": "flush"})
                 self._hearing = not typed
                 self._state("hearing" if self._hearing else "thinking")
+            case AnswerContinues(answer=answer):
+                # the reply just cut was withdrawn: the page joins what follows to this answer
+                self.emit({"type": "continues", "answer": answer})
+            case HalfDuplex(reason=reason):
+                self.emit({"type": "notice", "message": reason})

@@ -1,6 +1,9 @@
 // The interview page: microphone -> WebSocket -> server pipeline -> voice and captions back.
 // Protocol (docs/web.md): binary messages are 16 kHz mono int16 PCM both ways; text messages
-// are JSON ({type: "state" | "caption" | "session" | "saved" | "flush" | "notice" | "error"}).
+// are JSON ({type: "state" | "caption" | "revise" | "session" | "saved" | "flush" | "continues" |
+// "notice" | "error"}). Turn-taking shows in the captions: a "Take your time." nudge is an aside
+// that leaves the answer open, a reply the candidate talked over is marked as cut short, and
+// when the server says the answer continues ("continues"), the rest joins that same answer.
 "use strict";
 
 (() => {
@@ -39,6 +42,7 @@
   let ended = false;
   let paused = false;
   let current = null; // the caption item being added to (one per speaker turn)
+  let continuing = null; // the candidate's item that the next final replaces (after a yield)
   let hasMic = false;
   let lastHold = 0;
   let holdTimer = null;
@@ -64,12 +68,64 @@
     notice.classList.toggle("error", !!isError);
   }
 
+  function note(item, text) {
+    const tag = document.createElement("span");
+    tag.className = "note";
+    tag.textContent = text;
+    item.append(tag);
+  }
+
+  // "Take your time.": said into a pause, so it must not close the candidate's turn
+  function aside(text) {
+    const item = document.createElement("li");
+    item.className = "aside";
+    item.textContent = text;
+    captions.append(item);
+    captions.scrollTop = captions.scrollHeight;
+  }
+
+  // The candidate talked over the interviewer: its sentence was cut short (voice stopped).
+  function cutShort() {
+    if (!current || current.dataset.who !== "interviewer" || current.dataset.cut) return;
+    current.dataset.cut = "1";
+    current.classList.add("cut");
+    note(current, "stopped to listen");
+  }
+
+  // The reply was withdrawn and the answer goes on: the answer's caption moves below the cut
+  // reply, and the next final text (the whole answer) replaces its words.
+  function answerContinues() {
+    const items = captions.querySelectorAll("li.candidate");
+    const last = items[items.length - 1];
+    if (!last) return;
+    if (current && current.dataset.who === "interviewer") {
+      current.classList.add("withdrawn");
+      current.querySelector(".note")?.remove();
+      note(current, "withdrawn: your answer goes on");
+    }
+    captions.append(last);
+    current = last;
+    continuing = last;
+    captions.scrollTop = captions.scrollHeight;
+  }
+
   function caption(who, text, final) {
     if (!final) {
       liveCaption.textContent = text;
       return;
     }
     liveCaption.textContent = "";
+    if (who === "candidate" && continuing) {
+      const pieces = continuing.querySelectorAll(".text .turn");
+      const last = pieces[pieces.length - 1];
+      continuing = null;
+      if (last) {
+        last.textContent = (last.previousElementSibling ? " " : "") + text;
+        current = last.closest("li");
+        captions.scrollTop = captions.scrollHeight;
+        return;
+      }
+    }
     if (!current || current.dataset.who !== who) {
       current = document.createElement("li");
       current.dataset.who = who;
@@ -146,6 +202,11 @@
         root.dataset.session = msg.id;
         break;
       case "caption":
+        if (msg.who === "interviewer" && msg.kind === "nudge") {
+          aside(msg.text);
+          break;
+        }
+        if (msg.who === "interviewer") continuing = null;
         caption(msg.who, msg.text, msg.final);
         if (msg.who === "candidate" && msg.final) paused = false;
         break;
@@ -154,6 +215,10 @@
         break;
       case "flush":
         if (player) player.port.postMessage("flush");
+        cutShort();
+        break;
+      case "continues":
+        answerContinues();
         break;
       case "saved":
         root.dataset.saved = String(msg.turns);
