@@ -17,6 +17,7 @@ from interviewer.engines.base import LLM
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank
 from interviewer.interview.followup import WAIT_S, FollowUpPolicy
+from interviewer.interview.jd_questions import with_jd_questions
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
@@ -147,6 +148,8 @@ def new_interview(
     With ``score`` each answer is scored in the background as the interview goes on.
     ``bank`` and ``instruction_tuned`` come from the caller's :class:`~interviewer.context.
     AppContext`: the bank with the user's own questions, the flag from the loaded LLM."""
+    # A position with no technical bank asks technical questions built from the job description.
+    bank = with_jd_questions(bank, spec)
     recent = store.recent_question_ids(user_id)
     questions = select_questions(bank, spec, recent_ids=recent)
     # Typed answers: nobody hears a silence, so the model may take the time it needs.
@@ -192,6 +195,7 @@ def resume_interview(
     if not state:
         raise ConfigError(f"session {record.id} has no saved interview state to resume from")
     spec = InterviewSpec.from_mapping(record.spec, roles=bank.roles)
+    bank = with_jd_questions(bank, spec)
     policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
     machine = InterviewMachine.from_state(bank, state, followups=policy)
     store.set_status(record.id, "running")

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from interviewer.interview.bank import Bank, Question
+from interviewer.interview.jd_questions import with_jd_questions
 from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
 from interviewer.scoring.evidence import (
     INSUFFICIENT,
@@ -148,6 +149,7 @@ def build_report(
     ``bank`` is the one the interview was asked from (with the user's own questions): an
     answer to a question missing from it is filed under other turns and not scored."""
     record = store.get_session(session_id)
+    bank = with_jd_questions(bank, record.spec)
     questions, others, notes = _questions(record, bank, store if score_missing else None)
     scored = [q for q in questions if q.scores is not None]
     overall = _mean([q.overall for q in scored if q.overall is not None])
