@@ -268,6 +268,17 @@ def test_session_with_description_questions_resumes_scores_and_reports(tmp_path:
         (view,) = [q for q in report.questions if q.question_id == asked]
         assert view.scores is not None and view.overall is not None
 
+    # Re-scoring the stored session scores the answer against the same question, not a
+    # look-alike from the bank.
+    rescored = subprocess.run(
+        [sys.executable, "-m", "interviewer", "score", first.session_id, "--no-llm", "--db",
+         str(tmp_path / "db.duckdb")],
+        capture_output=True, text=True, env={**os.environ, "INTERVIEWER_HOME": str(tmp_path)},
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert rescored.returncode == 0, rescored.stderr
+    assert f"({asked})" in rescored.stdout
+
 
 # --------------------------------------------------------------------------- the command line
 

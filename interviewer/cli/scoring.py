@@ -41,6 +41,7 @@ def score(
     db: DbOpt = None,
 ) -> None:
     """Score an answer against the closest bank question's rubric, or re-score a session."""
+    from interviewer.interview.jd_questions import with_jd_questions
     from interviewer.interview.lookup import question_for
     from interviewer.scoring import score_answer
     from interviewer.scoring.worker import scoring_view
@@ -67,6 +68,8 @@ def score(
         store = app.store
         record = store.get_session(session_id)
         llm = None if no_llm else scoring_view(app.engines.llm)
+        # questions built from the session's job description, found again by id
+        bank = with_jd_questions(bank, record.spec)
         for turn in record.turns:
             if not turn.answer_text.strip() or turn.kind == "command":
                 continue  # "repeat that" or "end the interview" is not an answer
