@@ -135,6 +135,16 @@ def test_numbered_duties_and_verb_forms_of_a_nursing_description() -> None:
     assert {s.category for s in found.skills if s.name in ("wound care", "Epic")} == {"clinical"}
 
 
+def test_prose_with_joined_cues_and_names_written_with_capitals() -> None:
+    text = (
+        "We need an HR generalist with knowledge of employment law and experience with HRIS "
+        "systems such as Workday."
+    )
+    assert _names(text) == ["employment law", "HRIS systems", "Workday"]
+    (first, *_) = jd_questions(text)
+    assert first.text.startswith("The role asks for employment law. Tell me about a time")
+
+
 def test_a_description_that_names_nothing_gives_no_questions() -> None:
     assert extract_skills(NOTHING).skills == ()
     assert jd_questions(NOTHING) == []

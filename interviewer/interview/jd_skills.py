@@ -91,15 +91,19 @@ _TOOLS: tuple[str, ...] = (
 _CUE = re.compile(
     r"\b(?:hands-on experience|proven experience|experience|knowledge|working knowledge|"
     r"familiarity|proficiency|expertise|fluency|skills|understanding|"
-    r"familiar|proficient|skilled|fluent|comfortable|confident)"
+    r"familiar|proficient|skilled|fluent|comfortable|confident|confidence)"
     r"\s+(?:with|in|of|using)\s+(?P<phrase>[^.;:!?\n()]+)",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[-*•–·]|\d+[.)])\s+(?P<text>.+?)\s*$")
 _SPLIT = re.compile(r",\s*|\s+and\s+|\s+or\s+|\s*/\s*|\s*&\s*", re.IGNORECASE)
-# Leading words that are not part of the skill itself.
+# Leading words that are not part of the skill itself, including a second cue phrase joined
+# to the first ("knowledge of IFRS and experience in month-end close").
 _LEAD = re.compile(
     r"^(?:(?:at least|a|an|the|tools|tools such as|such as|like|including|e\.g\.|"
+    r"(?:hands-on |proven |working )?(?:experience|knowledge|familiarity|proficiency|expertise|"
+    r"fluency|skills|understanding|familiar|proficient|skilled|fluent|comfortable|confident|"
+    r"confidence) (?:with|in|of|using)|"
     r"modern|common|standard|relevant|strong|good|solid|excellent|basic|advanced|"
     r"\d+\+?\s+years?(?: of)?)\s+)+",
     re.IGNORECASE,
@@ -226,11 +230,7 @@ def _clean(item: str) -> str | None:
     item = re.split(r"\s+(?:to|for|that|which|so|when|while|across)\s+", item, maxsplit=1)[0]
     if item.lower() in _TOO_GENERAL:
         return None
-    # Keep the writer's capitals for names; a lone common word gets its first letter lowered.
-    if not any(c.isupper() for c in item[1:]) and item.split()[0].lower() != item.split()[0]:
-        first = item.split()[0]
-        if not any(first == t for t in _TOOLS):
-            item = item[0].lower() + item[1:]
+    # The writer's capitals are kept: mid-sentence, a capital marks a name ("Workday").
     return item
 
 
