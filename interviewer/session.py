@@ -17,6 +17,7 @@ from interviewer.engines.base import LLM
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank
 from interviewer.interview.followup import WAIT_S, FollowUpPolicy
+from interviewer.interview.jd_questions import with_jd_questions
 from interviewer.interview.machine import InterviewMachine
 from interviewer.interview.selection import resolve_company, select_questions
 from interviewer.interview.spec import InterviewSpec
@@ -156,11 +157,13 @@ def new_interview(
     AppContext`: the bank with the user's own questions, the flag from the loaded LLM.
     With ``template`` (screening mode) its questions are asked in its order, its evaluation
     instructions and criterion weights go to the scorer, and the plan is stored with the
-    session (template id and version included)."""
+    session (template id and version included). A position with no technical bank asks
+    technical questions built from the job description."""
     if template is not None:
         bank = template.bank(bank)
         questions = list(template.questions)
     else:
+        bank = with_jd_questions(bank, spec)
         recent = store.recent_question_ids(user_id)
         questions = select_questions(bank, spec, recent_ids=recent)
     # Typed answers: nobody hears a silence, so the model may take the time it needs.
@@ -219,6 +222,7 @@ def resume_interview(
     if template is not None:
         bank = template.bank(bank)
     spec = InterviewSpec.from_mapping(record.spec, roles=bank.roles)
+    bank = with_jd_questions(bank, spec)
     policy = FollowUpPolicy(llm, instruction_tuned=instruction_tuned)
     machine = InterviewMachine.from_state(bank, state, followups=policy)
     store.set_status(record.id, "running")

@@ -379,6 +379,41 @@ def test_import_checks_existing_dest_and_file_itself(tmp_path: Path) -> None:
         import_bank_file(write(tmp_path / "blank.yaml", "questions: []\n"), dest_dir)
 
 
+def test_every_shipped_key_point_has_a_topic(bank: Bank) -> None:
+    # Follow-ups name a missing key point by its topic ("And what about effect size?"), so
+    # every shipped key point has one: a short noun phrase written by hand, not cut from the
+    # key point by a word list.
+    for q in bank:
+        assert len(q.topics) == len(q.key_points), q.id
+        assert len(set(q.topics)) == len(q.topics), q.id
+        for topic, point in zip(q.topics, q.key_points, strict=True):
+            assert topic.lower() != point.lower(), (q.id, topic)
+            assert 2 <= len(topic.split()) <= 6, (q.id, topic)
+            assert not topic.endswith((".", "?", "!", ",", ";", ":")), (q.id, topic)
+
+
+def test_questions_without_topics_still_load_and_probe_as_before(tmp_path: Path) -> None:
+    # The user's own questions (``bank add``, ``bank import``) need no topics: follow-ups on
+    # them fall back to the question's own follow-ups instead of naming a key point.
+    from interviewer.interview.probes import plan_probes
+
+    path = write(tmp_path / "mine.yaml", "questions:\n" + question_yaml("my.q1"))
+    mine = load_bank([DEFAULT_BANK_DIR, path])
+    question = mine.get("my.q1")
+    assert question.topics == []
+    probes = plan_probes(question, "It is about how surprising the data are.")
+    assert all(p.kind != "key_point" for p in probes)
+    dest = tmp_path / "added.yaml"
+    add_question(question.model_copy(update={"id": "my.q2"}), dest, existing=[])
+    assert load_bank([dest]).get("my.q2").topics == []
+
+
+def test_topics_must_match_the_key_points(tmp_path: Path) -> None:
+    text = "questions:\n" + question_yaml("q.one", topics="[one topic, another topic]")
+    write(tmp_path / "b.yaml", text)
+    assert "needs one topic per key point (1), got 2" in _error([tmp_path / "b.yaml"])
+
+
 # --- add_question --------------------------------------------------------------------------------
 
 

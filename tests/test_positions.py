@@ -50,3 +50,19 @@ def test_spec_takes_the_level_from_the_position_unless_given() -> None:
         {"role": "Senior Data Scientist", "level": "junior"}, roles=BANK.roles
     )
     assert spec.level == "junior"
+
+
+def test_the_greeting_names_the_position_as_written_not_the_mapped_role() -> None:
+    from interviewer.interview.phrases import greeting
+
+    analyst = InterviewSpec.from_mapping({"role": "Senior Data Analyst"}, roles=BANK.roles)
+    assert (analyst.role, analyst.level, analyst.position) == (
+        "data_scientist",
+        "senior",
+        "Data Analyst",
+    )
+    assert "the senior Data Analyst position" in greeting(analyst, None, 3)
+    # the role's own name as written adds nothing: the greeting stays as before
+    scientist = InterviewSpec.from_mapping({"role": "Senior Data Scientist"}, roles=BANK.roles)
+    assert scientist.position is None
+    assert "the senior data scientist position" in greeting(scientist, None, 3)

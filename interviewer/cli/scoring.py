@@ -41,6 +41,7 @@ def score(
     db: DbOpt = None,
 ) -> None:
     """Score an answer against the closest bank question's rubric, or re-score a session."""
+    from interviewer.interview.jd_questions import with_jd_questions
     from interviewer.interview.lookup import question_for
     from interviewer.interview.templated import TemplatePlan
     from interviewer.scoring import score_answer
@@ -72,6 +73,8 @@ def score(
         plan = TemplatePlan.from_plan(record.plan)
         if plan is not None:
             bank = plan.bank(bank)
+        # questions built from the session's job description, found again by id
+        bank = with_jd_questions(bank, record.spec)
         for turn in record.turns:
             if not turn.answer_text.strip() or turn.kind == "command":
                 continue  # "repeat that" or "end the interview" is not an answer

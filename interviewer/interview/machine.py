@@ -35,6 +35,7 @@ from interviewer.interview.intents import (
     parse_command,
     says_dont_know,
 )
+from interviewer.interview.jd_questions import JD_PREFIX, with_jd_questions
 from interviewer.interview.phrases import (
     ACKS,
     ANY_QUESTIONS,
@@ -99,7 +100,9 @@ class InterviewMachine(Resumable, CandidateQuestions):
         self._followups = followups
         self._clock = clock
         self._company = company if company is not None else resolve_company(bank, spec.company)
-        self._questions = list(questions) if questions is not None else select_questions(bank, spec)
+        if questions is None:
+            questions = select_questions(with_jd_questions(bank, spec), spec)
+        self._questions = list(questions)
         if not self._questions:
             raise ConfigError("an interview needs at least one question")
         seed = spec.derived_seed()
@@ -453,7 +456,8 @@ class InterviewMachine(Resumable, CandidateQuestions):
         return text
 
     def _greeting(self) -> str:
-        return greeting(self._spec, self._company, len(self._questions))
+        from_jd = any(q.id.startswith(JD_PREFIX) for q in self._questions)
+        return greeting(self._spec, self._company, len(self._questions), from_jd=from_jd)
 
     def _log(self, kind: str, question_id: str | None, text: str) -> None:
         self._transcript.append(Turn(kind, question_id, text))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from interviewer.interview.bank import CompanyProfile
+from interviewer.interview.jd_questions import JD_NOTICE, NO_BANK_NOTICE
+from interviewer.interview.positions import GENERAL_ROLE
 from interviewer.interview.spec import InterviewSpec
 
 __all__ = ["ACKS", "ANY_QUESTIONS", "LAST_QUESTION", "MOVING_ON", "greeting", "sentence"]
@@ -30,8 +32,13 @@ def _brisk(company: CompanyProfile | None) -> bool:
     return any(k in style for k in ("small talk", "short and direct", "fast-paced"))
 
 
-def greeting(spec: InterviewSpec, company: CompanyProfile | None, n_questions: int) -> str:
-    """The interviewer's opening words: the role, the company and the shape of the interview."""
+def greeting(
+    spec: InterviewSpec, company: CompanyProfile | None, n_questions: int, *, from_jd: bool = False
+) -> str:
+    """The interviewer's opening words: the role, the company and the shape of the interview.
+
+    For a position with no technical bank they say so, and where the technical questions come
+    from (``from_jd``: some were built from the job description)."""
     role = spec.role_title
     level = spec.level
     if level == "intern":
@@ -45,6 +52,8 @@ def greeting(spec: InterviewSpec, company: CompanyProfile | None, n_questions: i
         shape = f"We have about {spec.minutes:g} minutes"
     else:
         shape = f"I have {n} question{'s' if n != 1 else ''} for you"
+    if spec.role == GENERAL_ROLE:
+        shape = f"{NO_BANK_NOTICE if not from_jd else JD_NOTICE} {shape}"
     if _brisk(company):
         return (
             f"Hello, and thanks for joining. This is the interview for {position}{at}. "

@@ -117,3 +117,13 @@ def map_position(text: str, roles: Iterable[str]) -> Position:
         True,
         f"position {text!r}: no technical question bank for it, so a behavioural interview",
     )
+
+
+def position_title(text: str) -> str:
+    """The position as written, without its level words ("Senior Data Analyst" -> "Data
+    Analyst"): the greeting names the level itself, and a mapped role's own name ("data
+    scientist") would misname a "Data Analyst" to the candidate."""
+    title = f" {' '.join(text.split())} "
+    for word, _level in sorted(_LEVEL_WORDS, key=lambda wl: -len(wl[0])):
+        title = re.sub(rf"(?i)(?<=[\s(/-]){re.escape(word)}\.?(?=[\s)/,-])", " ", title)
+    return " ".join(title.split()).strip(" ,-/")

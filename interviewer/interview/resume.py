@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
+from interviewer.interview.jd_questions import with_jd_questions
 from interviewer.interview.spec import InterviewSpec
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ class Resumable:
                     f"(expected {STATE_VERSION})"
                 )
             spec = InterviewSpec.from_mapping(state["spec"], roles=bank.roles)
+            # Questions built from the job description are built again from the stored spec.
+            bank = with_jd_questions(bank, spec)
             questions = [bank.get(qid) for qid in state["question_ids"]]
             company_id = state.get("company_id")
             company = bank.company(company_id) if company_id else None

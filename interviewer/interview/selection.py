@@ -7,7 +7,9 @@ the interview is filled by ranking the remaining questions on soft preferences, 
 2. not asked recently (when they must be reused, the least recently asked come first);
 3. a competency not yet covered by an earlier pick;
 4. written for the company, then in the company's emphasis, then the rest;
-5. a seeded random draw weighted towards the middle of the level's difficulty range.
+5. for questions built from a job description, the order they were built in (what the
+   description asks for most first);
+6. a seeded random draw weighted towards the middle of the level's difficulty range.
 
 So the same spec and seed always give the same interview, and a different seed gives another
 draw from the same preferences.
@@ -22,6 +24,7 @@ from collections.abc import Collection, Sequence
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import DIFFICULTY_BY_LEVEL, Bank, CompanyProfile, Question
+from interviewer.interview.jd_questions import JD_PREFIX
 from interviewer.interview.spec import InterviewSpec
 
 __all__ = [
@@ -103,6 +106,9 @@ def select_questions(
         # Efraimidis-Spirakis: u ** (1 / w) ranks like a weighted draw without replacement.
         draw[q.id] = rng.random() ** (1.0 / weight)
 
+    # Questions built from a job description come most important first (jd_questions).
+    jd_rank = {q.id: i for i, q in enumerate(q for q in pool if q.id.startswith(JD_PREFIX))}
+
     def company_tier(q: Question) -> int:
         if profile is not None and profile.id in q.companies:
             return 0
@@ -120,6 +126,7 @@ def select_questions(
                 recency.get(q.id, -1.0),
                 q.competency in used_competencies,
                 company_tier(q),
+                jd_rank.get(q.id, 0),
                 -draw[q.id],
             ),
         )

@@ -33,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import KNOWN_ROLES, LEVELS
-from interviewer.interview.positions import GENERAL_ROLE, map_position
+from interviewer.interview.jd_questions import jd_questions
+from interviewer.interview.positions import GENERAL_ROLE, map_position, position_title
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -209,6 +210,8 @@ class InterviewSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: str
+    #: the position as the user wrote it, when it maps to no bank role ("Marketing Analyst")
+    position: str | None = None
     company: str | None = None
     level: str = "mid"
     type: str = "mixed"
@@ -243,7 +246,7 @@ class InterviewSpec(BaseModel):
     def _type(cls, value: Any) -> str:
         return _choice(value, INTERVIEW_TYPES, _TYPE_ALIASES)
 
-    @field_validator("company", "notes", "job_description", "resume", mode="before")
+    @field_validator("position", "company", "notes", "job_description", "resume", mode="before")
     @classmethod
     def _texts(cls, value: Any) -> str | None:
         return _text(value)
@@ -301,9 +304,18 @@ class InterviewSpec(BaseModel):
             values["role"] = position.role
             if position.level and "level" not in values:
                 values["level"] = position.level
+            title = position_title(position.text)
+            if title and _words_of(title) != position.role.replace("_", " "):
+                values["position"] = title
             if position.behavioral_only:
-                values["type"] = "behavioral"
-                values["notes"] = "\n".join(filter(None, [values.get("notes"), position.note]))
+                note = position.note
+                # With a job description the technical questions come from it (jd_questions);
+                # without one, or with one that names nothing to ask about, none are technical.
+                if values.get("job_description") and jd_questions(str(values["job_description"])):
+                    note += ", with technical questions from the job description"
+                else:
+                    values["type"] = "behavioral"
+                values["notes"] = "\n".join(filter(None, [values.get("notes"), note]))
         try:
             values["role"] = _choice(_normal_role(values["role"]), known, _ROLE_ALIASES)
         except ValueError as exc:
@@ -373,12 +385,20 @@ class InterviewSpec(BaseModel):
 
     @property
     def role_title(self) -> str:
-        """The role as people say it: 'data scientist', 'ML engineer'."""
+        """The role as people say it: 'data scientist', 'ML engineer', or the position as
+        written, without its level, when it differs from the role's name ('Marketing Analyst',
+        'Data Analyst' for the data_scientist role)."""
+        if self.position:
+            return self.position
         words = self.role.replace("_", " ")
         return re.sub(r"\bml\b", "ML", words)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _words_of(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
 
 
 def _role_set(roles: Iterable[str] | None) -> frozenset[str]:

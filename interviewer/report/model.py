@@ -17,6 +17,7 @@ from typing import Any
 
 from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, Question
+from interviewer.interview.jd_questions import with_jd_questions
 from interviewer.interview.templated import TemplatePlan
 from interviewer.scoring.delivery import LONG_PAUSE_S, MIN_PROBABILITY
 from interviewer.scoring.evidence import (
@@ -157,6 +158,7 @@ def build_report(
     plan, plan_note = _template_plan(record)
     if plan is not None:  # a screening interview: its fresh questions live in its plan
         bank = plan.bank(bank)
+    bank = with_jd_questions(bank, record.spec)
     weights = dict(plan.weights) if plan is not None else None
     questions, others, notes = _questions(record, bank, store if score_missing else None, weights)
     notes += plan_note

@@ -261,6 +261,16 @@ class Bank:
         self._roles = frozenset(KNOWN_ROLES | set(roles))
         self._sources = dict(sources or {})
 
+    def extended(self, questions: Iterable[Question]) -> Bank:
+        """A copy with ``questions`` added (same companies, roles and sources); for questions
+        built for one interview, such as those from a job description."""
+        return Bank(
+            [*self._questions.values(), *questions],
+            self._companies.values(),
+            self._roles,
+            self._sources,
+        )
+
     @property
     def questions(self) -> tuple[Question, ...]:
         """All questions, in file order."""
