@@ -216,8 +216,8 @@ def main() -> None:
         return
 
     if args.cache_only:
-        if args.cache is None:
-            ap.error("--cache-only needs --cache FILE")
+        if args.cache is None or not args.cache.is_file():
+            ap.error("--cache-only needs --cache FILE, a verdicts-<model id>.json of a run")
         model: Any = None
         model_id = args.cache.stem.removeprefix("verdicts-")
         tuned = not args.base
@@ -260,7 +260,7 @@ def main() -> None:
         "pairs": prs,
     }
     print(
-        f"{model_id}: {len(seconds)} verdicts run, {llm.hits} from the cache, "
+        f"{model_id}: {len(seconds)} verdicts timed, {llm.hits} answered from the cache, "
         f"{results['llm']['seconds_per_verdict_mean']} s a verdict (mean), valid and used for "
         f"{results['llm']['verdicts_used']:.0%} of the answers"
     )
