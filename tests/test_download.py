@@ -267,7 +267,8 @@ def test_http_404_is_a_download_error(server: FileServer, tmp_path: Path) -> Non
 
     assert not isinstance(info.value, ChecksumError)
     assert "HTTP 404" in str(info.value)
-    assert entry.files[0].url in str(info.value)
+    url = entry.files[0].url
+    assert url is not None and url in str(info.value)
     assert "\n" not in str(info.value)
 
 
