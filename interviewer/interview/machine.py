@@ -26,7 +26,7 @@ from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
 from interviewer.interview.base import Answer, Reply, ReplyKind
 from interviewer.interview.closing import MAX_CANDIDATE_QUESTIONS, CandidateQuestions
-from interviewer.interview.followup import FollowUp, FollowUpPolicy
+from interviewer.interview.followup import FollowUp, FollowUpPolicy, Voice
 from interviewer.interview.intents import (
     Command,
     is_no,
@@ -195,6 +195,11 @@ class InterviewMachine(Resumable, CandidateQuestions):
         answer = " ".join([*(a for _, a in pairs), " ".join([*self._parts, text])])
         plan = self._followups.prefetch(question, answer, list(self._follow_ups))
         return [plan.text]
+
+    def bind_voice(self, voice: Voice) -> None:
+        """The pipeline's speaking side: follow-ups are then paced on the audio actually
+        played (each sentence queued as the one before it ends), not on fixed waits."""
+        self._followups.voice = voice
 
     def withdraw_answer(self) -> bool:
         """Forget the last :meth:`on_answer`: the candidate went on talking over its reply.
@@ -373,15 +378,15 @@ class InterviewMachine(Resumable, CandidateQuestions):
         """Leave the current question and ask the next, or go to the candidate's questions.
 
         After ``lead`` (an acknowledgement, or "Let's move on.") comes the question itself, which
-        says that we moved on: every word before it is waiting time for the candidate. Only the
-        last question is announced.
+        says that we moved on: every word before it is waiting time for the candidate. The last
+        question is announced only in a timed interview (the greeting gave no count).
         """
         self._close_exchange()
         self._index += 1
         self._reset_question_state()
         if self._index < len(self._questions) and not self._time_up():
             question = self._questions[self._index]
-            last = self._index == len(self._questions) - 1
+            last = self._index == len(self._questions) - 1 and self._spec.minutes is not None
             intro = f"{lead} {LAST_QUESTION if last else ''}".strip()
             return self._say(
                 "question",

@@ -9,17 +9,22 @@ __all__ = ["ACKS", "ANY_QUESTIONS", "LAST_QUESTION", "MOVING_ON", "greeting", "s
 
 ANY_QUESTIONS = "Do you have any questions for me?"
 
+#: Short on purpose: the follow-up or the next question comes after it, and every word before
+#: that is waiting time for the candidate (about 0.5-0.7 s each with the embedded voice; "Got
+#: it, thank you." took 1.3 s).
 ACKS = (
     "Thanks.",
-    "Got it, thank you.",
-    "Thank you for that.",
-    "Okay, thanks.",
-    "Understood, thank you.",
-    "Alright, thank you.",
+    "Got it.",
+    "Thank you.",
+    "I see.",
+    "Alright.",
+    "Okay.",
 )
 #: What leads into the next question when there was no answer to acknowledge.
 MOVING_ON = ("Let's move on.", "No problem, let's move on.")
-LAST_QUESTION = "Here's my last question."
+#: Said before the last question only when the greeting gave a time budget instead of the
+#: number of questions: otherwise the candidate knows, and it would delay the question.
+LAST_QUESTION = "Last question."
 
 
 def _brisk(company: CompanyProfile | None) -> bool:
