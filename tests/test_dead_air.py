@@ -118,12 +118,14 @@ class _Voice:
     """A scripted voice: ``ahead()`` returns the next value of ``aheads`` (the last one
     forever), and what is prepared is synthesized at once unless ``synthesizes`` is False."""
 
-    def __init__(self, aheads: list[float], *, synthesizes: bool = True) -> None:
+    def __init__(
+        self, aheads: list[float], *, synthesizes: bool = True, cached: tuple[str, ...] = ()
+    ) -> None:
         self.aheads = list(aheads)
         self.returned: list[float] = []
         self.synthesizes = synthesizes
         self.prepared: list[str] = []
-        self._ready: set[str] = set()
+        self._ready: set[str] = set(cached)
 
     def ahead(self) -> float:
         value = self.aheads.pop(0) if len(self.aheads) > 1 else self.aheads[0]
@@ -215,6 +217,25 @@ def test_a_model_follow_up_whose_audio_is_late_is_not_waited_for(bank: Bank) -> 
     assert list(pieces) == ["Thanks.", LEAD, TEMPLATE_QUESTION]
     assert done[0].source == "rule" and "not synthesized in time" in done[0].reason
     assert GOOD in voice.prepared  # it was asked for, urgently
+
+
+def test_a_quote_not_yet_synthesized_gets_a_bridge_not_silence(bank: Bank) -> None:
+    bridge = "Let me follow up on that."
+    voice = _Voice([0.5, HANDOFF_S], synthesizes=False, cached=(bridge,))
+    policy = FollowUpPolicy(_GatedLLM(None, released=True))  # the model fails
+    policy.voice = voice
+    done: list[FollowUp] = []
+    q = bank.get("beh.ownership.end_to_end")
+    pieces = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", bridge=bridge))
+    assert pieces == ["Thanks.", bridge, LEAD, TEMPLATE_QUESTION]
+    # the bridge is not the substance: what the follow-up asks starts with the quote
+    assert done[0].text == f"{LEAD} {TEMPLATE_QUESTION}"
+    assert done[0].lead_in == f"Thanks. {bridge}"
+    # with the quote ready, no bridge
+    ready = _Voice([0.5, HANDOFF_S], cached=(bridge, LEAD))
+    policy.voice = ready
+    again = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", bridge=bridge))
+    assert again == ["Thanks.", LEAD, TEMPLATE_QUESTION]
 
 
 def test_without_a_model_nothing_waits_for_the_acknowledgement(bank: Bank) -> None:

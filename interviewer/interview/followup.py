@@ -266,6 +266,7 @@ class FollowUpPolicy:
         asked: Sequence[str],
         on_done: Callable[[FollowUp], None],
         ack: str = "",
+        bridge: str = "",
     ) -> Iterator[str]:
         """The follow-up as pieces to speak, without leaving the candidate in silence.
 
@@ -274,7 +275,9 @@ class FollowUpPolicy:
         the candidate hears the interviewer at once). If the model has not answered within
         ``wait_s``, the rules' quote of the candidate ("You said you cut the scope.") bridges
         the gap and the model gets ``bridge_wait_s`` more to supply the question; then the
-        template's question is asked. ``on_done`` receives the follow-up as spoken, before its
+        template's question is asked. With a :class:`Voice` the waits follow the audio instead
+        (see :meth:`_paced`), and ``bridge`` (a stock phrase) fills the line if the quote's
+        audio is not made in time. ``on_done`` receives the follow-up as spoken, before its
         last piece is yielded. With ``wait_s`` None (typed answers) it waits for the model.
         """
         plan = self.plan(question, answer_text, asked)
@@ -307,7 +310,7 @@ class FollowUpPolicy:
 
         if self.voice is not None:
             yield from self._paced(
-                self.voice, plan, box, question, answer_text, asked, on_done, ack
+                self.voice, plan, box, question, answer_text, asked, on_done, ack, bridge
             )
             return
         if ack:
@@ -344,6 +347,7 @@ class FollowUpPolicy:
         asked: Sequence[str],
         on_done: Callable[[FollowUp], None],
         ack: str,
+        bridge: str,
     ) -> Iterator[str]:
         """:meth:`compose` paced on the voice: each sentence is queued as the one before ends.
 
@@ -353,6 +357,9 @@ class FollowUpPolicy:
         paused), then the model's question if its audio is ready before the quote ends, else
         the template's question (also synthesized at the pause). A fixed wait used to leave
         the candidate in silence whenever synthesis took longer than the acknowledgement.
+        When the answer's text came late, the quote may not be synthesized by the time the
+        acknowledgement ends: ``bridge``, synthesized at the start of the interview, is said
+        in between ("Let me follow up on that.").
         """
         got: tuple[str | None, str, str | None] | None = None
 
@@ -398,6 +405,14 @@ class FollowUpPolicy:
             yield text
             return
         lead = plan.lead
+        if bridge and not voice.ready(lead or plan.text) and voice.ready(bridge):
+            yield bridge  # rather than silence while the quote is synthesized
+            text = wait_for(lambda proposal: proposal)
+            if text is not None and got is not None:
+                on_done(FollowUp(text, "llm", got[1], lead_in=f"{ack} {bridge}".strip()))
+                yield text
+                return
+            ack = f"{ack} {bridge}".strip()
         if lead is None:
             on_done(fallback(ack))
             yield plan.text

@@ -38,6 +38,7 @@ from interviewer.interview.intents import (
 from interviewer.interview.phrases import (
     ACKS,
     ANY_QUESTIONS,
+    BRIDGES,
     LAST_QUESTION,
     MOVING_ON,
     greeting,
@@ -316,6 +317,7 @@ class InterviewMachine(Resumable, CandidateQuestions):
         question_id = self._current_id()
         answer = self._question_answer()
         asked = list(self._follow_ups)
+        bridge = BRIDGES[len(self._transcript) % len(BRIDGES)]
         meta: dict[str, str] = {}
 
         def record(follow_up: FollowUp) -> None:
@@ -334,7 +336,9 @@ class InterviewMachine(Resumable, CandidateQuestions):
 
         def pieces() -> Iterator[str]:
             # the acknowledgement, or a quote of the answer in its place, then the question
-            yield from self._followups.compose(question, answer, asked, record, ack=ack)
+            yield from self._followups.compose(
+                question, answer, asked, record, ack=ack, bridge=bridge
+            )
 
         return Reply(
             kind="follow_up",
@@ -450,7 +454,7 @@ class InterviewMachine(Resumable, CandidateQuestions):
         The speaking pipeline synthesizes them ahead of time, so the first words of a reply are
         audible the moment the candidate stops.
         """
-        return [*ACKS, *MOVING_ON, LAST_QUESTION]
+        return [*ACKS, *BRIDGES, *MOVING_ON, LAST_QUESTION]
 
     def _ack(self) -> str:
         text = self._acks[self._said % len(self._acks)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from interviewer.interview.bank import CompanyProfile
 from interviewer.interview.spec import InterviewSpec
 
-__all__ = ["ACKS", "ANY_QUESTIONS", "LAST_QUESTION", "MOVING_ON", "greeting", "sentence"]
+__all__ = ["ACKS", "ANY_QUESTIONS", "BRIDGES", "LAST_QUESTION", "MOVING_ON", "greeting", "sentence"]
 
 ANY_QUESTIONS = "Do you have any questions for me?"
 
@@ -19,6 +19,13 @@ ACKS = (
     "I see.",
     "Alright.",
     "Okay.",
+)
+#: Said between the acknowledgement and a follow-up whose first words are not synthesized yet
+#: (the answer's text came late): anything but silence.
+BRIDGES = (
+    "Let me follow up on that.",
+    "I'd like to dig into that a little.",
+    "Let me ask you about one part of that.",
 )
 #: What leads into the next question when there was no answer to acknowledge.
 MOVING_ON = ("Let's move on.", "No problem, let's move on.")
