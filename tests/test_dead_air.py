@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -212,7 +212,15 @@ def test_the_models_question_after_the_quote_when_its_audio_is_ready(bank: Bank)
 
 def test_a_model_follow_up_whose_audio_is_late_is_not_waited_for(bank: Bank) -> None:
     llm = _GatedLLM(GOOD, released=True)
-    voice = _Voice([0.5, 0.4, HANDOFF_S], synthesizes=False)
+
+    class _Late(_Voice):
+        """The acknowledgement ends just after the model's text was asked for."""
+
+        def ahead(self) -> float:
+            return HANDOFF_S if GOOD in self.prepared else 5.0
+
+    # the rules' follow-up was synthesized at the pause; nothing else gets synthesized
+    voice = _Late([5.0], synthesizes=False, cached=(f"{LEAD} {TEMPLATE_QUESTION}",))
     pieces, done = _paced(bank, llm, voice)
     assert list(pieces) == ["Thanks.", LEAD, TEMPLATE_QUESTION]
     assert done[0].source == "rule" and "not synthesized in time" in done[0].reason
@@ -222,7 +230,7 @@ def test_a_model_follow_up_whose_audio_is_late_is_not_waited_for(bank: Bank) -> 
 def test_a_quote_not_yet_synthesized_gets_a_bridge_not_silence(bank: Bank) -> None:
     bridge = "Let me follow up on that."
     voice = _Voice([0.5, HANDOFF_S], synthesizes=False, cached=(bridge,))
-    policy = FollowUpPolicy(_GatedLLM(None, released=True))  # the model fails
+    policy = FollowUpPolicy(cast(Any, _GatedLLM(None, released=True)))  # the model fails
     policy.voice = voice
     done: list[FollowUp] = []
     q = bank.get("beh.ownership.end_to_end")
@@ -260,7 +268,7 @@ def test_a_discarded_speculation_does_not_leak(bank: Bank) -> None:
     voice = _Voice([0.5, HANDOFF_S])
     policy.voice = voice
     q = bank.get("beh.ownership.end_to_end")
-    policy.prefetch(q, COST_ANSWER, [])
+    voice.prepare(policy.prefetch(q, COST_ANSWER, []).text)  # as the runner does
     assert _wait(lambda: len(llm.prompts) == 1)
     longer = COST_ANSWER + " Then I automated the reports so the team saw it weekly."
     done: list[FollowUp] = []

@@ -95,6 +95,8 @@ BRIDGE_WAIT_S = 1.4
 HANDOFF_S = 0.4
 #: How often :meth:`FollowUpPolicy.compose` looks at the model and the voice while it waits.
 _POLL_S = 0.03
+#: The longest the model waits for the rules' follow-up to be synthesized before it starts.
+_AUDIO_FIRST_S = 3.0
 #: The longest :meth:`FollowUpPolicy.compose` waits on one sentence (a voice that stopped).
 _PACE_CAP_S = 10.0
 
@@ -242,21 +244,28 @@ class FollowUpPolicy:
         with self._prefetch_lock:
             if self._prefetched is not None and self._prefetched[0] == key:
                 return plan
-        box = self._start_model(question, answer_text, asked, plan.focus)
+        box = self._start_model(question, answer_text, asked, plan)
         with self._prefetch_lock:
             self._prefetched = (key, box)
         return plan
 
     def _start_model(
-        self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None
+        self, question: Question, answer_text: str, asked: Sequence[str], plan: FollowUpPlan
     ) -> _Box:
         box: _Box = queue.Queue(maxsize=1)
         asked = list(asked)
-        threading.Thread(
-            target=lambda: box.put(self.model_follow_up(question, answer_text, asked, focus)),
-            name="follow-up",
-            daemon=True,
-        ).start()
+        voice = self.voice
+
+        def run() -> None:
+            if voice is not None:
+                # The rules' follow-up is what the candidate hears when the model is late, and
+                # on two busy cores the model slows its synthesis down: it goes first.
+                deadline = time.monotonic() + _AUDIO_FIRST_S
+                while not voice.ready(plan.text) and time.monotonic() < deadline:
+                    time.sleep(_POLL_S)
+            box.put(self.model_follow_up(question, answer_text, asked, plan.focus))
+
+        threading.Thread(target=run, name="follow-up", daemon=True).start()
         return box
 
     def compose(
@@ -294,7 +303,7 @@ class FollowUpPolicy:
             if early is not None and early[0] == key:
                 box = early[1]  # composed while the candidate's pause was still running
             else:
-                box = self._start_model(question, answer_text, asked, plan.focus)
+                box = self._start_model(question, answer_text, asked, plan)
 
         def result(timeout: float) -> tuple[str | None, str, str | None] | None:
             if box is None:
@@ -397,6 +406,7 @@ class FollowUpPolicy:
                 why = got[1]
             return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
 
+        voice.prepare(plan.text, urgent=True)  # already done, unless the answer changed since
         if ack:
             yield ack  # cached audio: the candidate hears the interviewer at once
         text = wait_for(lambda proposal: proposal)
