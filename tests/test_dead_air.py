@@ -229,7 +229,7 @@ def test_a_model_follow_up_whose_audio_is_late_is_not_waited_for(bank: Bank) -> 
 
 def test_a_quote_not_yet_synthesized_gets_a_bridge_not_silence(bank: Bank) -> None:
     bridge = "Let me follow up on that."
-    voice = _Voice([0.5, HANDOFF_S], synthesizes=False, cached=(bridge,))
+    voice = _Voice([0.5, HANDOFF_S, 0.0], synthesizes=False, cached=(bridge,))
     policy = FollowUpPolicy(cast(Any, _GatedLLM(None, released=True)))  # the model fails
     policy.voice = voice
     done: list[FollowUp] = []
@@ -240,10 +240,28 @@ def test_a_quote_not_yet_synthesized_gets_a_bridge_not_silence(bank: Bank) -> No
     assert done[0].text == f"{LEAD} {TEMPLATE_QUESTION}"
     assert done[0].lead_in == f"Thanks. {bridge}"
     # with the quote ready, no bridge
-    ready = _Voice([0.5, HANDOFF_S], cached=(bridge, LEAD))
+    ready = _Voice([0.5, HANDOFF_S, 0.0], cached=(bridge, LEAD))
     policy.voice = ready
     again = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", bridge=bridge))
     assert again == ["Thanks.", LEAD, TEMPLATE_QUESTION]
+
+
+def test_a_quote_ready_within_the_pause_needs_no_bridge(bank: Bank) -> None:
+    bridge = "Let me follow up on that."
+
+    class _Soon(_Voice):
+        """The quote's audio is made once the acknowledgement has ended."""
+
+        def ready(self, text: str) -> bool:
+            return text == bridge or (text == LEAD and self.returned[-1:] == [0.0])
+
+    voice = _Soon([0.5, HANDOFF_S, 0.0], synthesizes=False)
+    policy = FollowUpPolicy(None)
+    policy.voice = voice
+    q = bank.get("beh.ownership.end_to_end")
+    done: list[FollowUp] = []
+    pieces = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", bridge=bridge))
+    assert pieces == ["Thanks.", LEAD, TEMPLATE_QUESTION]
 
 
 def test_without_a_model_nothing_waits_for_the_acknowledgement(bank: Bank) -> None:

@@ -50,6 +50,7 @@ from interviewer.interview.validation import (
 from interviewer.text import ascii_text, content_words, split_sentences
 
 __all__ = [
+    "BRIDGE_AFTER_S",
     "BRIDGE_WAIT_S",
     "HANDOFF_S",
     "MAX_WORDS",
@@ -93,6 +94,9 @@ BRIDGE_WAIT_S = 1.4
 #: much of the previous one is left to play (its last word and trailing silence), so it follows
 #: at the natural pause between sentences even when the brain's thread is slow to wake.
 HANDOFF_S = 0.4
+#: How long the line may stay quiet after the acknowledgement (beyond the silence at its end)
+#: while the quote is still being synthesized, before a stock bridge phrase fills it.
+BRIDGE_AFTER_S = 0.3
 #: How often :meth:`FollowUpPolicy.compose` looks at the model and the voice while it waits.
 _POLL_S = 0.03
 #: The longest the model waits for the rules' follow-up to be synthesized before it starts.
@@ -415,7 +419,7 @@ class FollowUpPolicy:
             yield text
             return
         lead = plan.lead
-        if bridge and not voice.ready(lead or plan.text) and voice.ready(bridge):
+        if bridge and voice.ready(bridge) and not self._soon_ready(voice, lead or plan.text):
             yield bridge  # rather than silence while the quote is synthesized
             text = wait_for(lambda proposal: proposal)
             if text is not None and got is not None:
@@ -441,6 +445,26 @@ class FollowUpPolicy:
             return
         on_done(fallback(ack))
         yield plan.question
+
+    @staticmethod
+    def _soon_ready(voice: Voice, text: str) -> bool:
+        """True if ``text`` is synthesized before the line has been quiet for about
+        ``BRIDGE_AFTER_S`` past the end of what plays now (no dead air yet: the pause between
+        two sentences is about that long)."""
+        quiet_since: float | None = None
+        deadline = time.monotonic() + _PACE_CAP_S  # a voice that stopped playing
+        while not voice.ready(text):
+            now = time.monotonic()
+            if now > deadline:
+                return False
+            if voice.ahead() > 0:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= BRIDGE_AFTER_S:
+                return False
+            time.sleep(_POLL_S)
+        return True
 
     def validate(
         self, text: str, question: Question, answer_text: str, asked: Sequence[str] = ()
