@@ -17,6 +17,7 @@ from interviewer.errors import ModelError
 from interviewer.interview.bank import Bank, load_bank
 from interviewer.interview.followup import HANDOFF_S, FollowUp, FollowUpPolicy
 from interviewer.pipeline.speaker import Speaker
+from interviewer.text import split_sentences
 from interviewer.types import AudioChunk
 
 COST_ANSWER = (
@@ -125,7 +126,8 @@ class _Voice:
         self.returned: list[float] = []
         self.synthesizes = synthesizes
         self.prepared: list[str] = []
-        self._ready: set[str] = set(cached)
+        # by sentence, like the speaker's cache
+        self._ready: set[str] = {s for text in cached for s in split_sentences(text)}
 
     def ahead(self) -> float:
         value = self.aheads.pop(0) if len(self.aheads) > 1 else self.aheads[0]
@@ -133,12 +135,12 @@ class _Voice:
         return value
 
     def ready(self, text: str) -> bool:
-        return text in self._ready
+        return all(s in self._ready for s in split_sentences(text))
 
     def prepare(self, text: str, *, urgent: bool = False) -> None:
         self.prepared.append(text)
         if self.synthesizes:
-            self._ready.add(text)
+            self._ready.update(split_sentences(text))
 
 
 class _GatedLLM:
@@ -244,6 +246,24 @@ def test_a_quote_not_yet_synthesized_gets_a_bridge_not_silence(bank: Bank) -> No
     policy.voice = ready
     again = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", bridge=bridge))
     assert again == ["Thanks.", LEAD, TEMPLATE_QUESTION]
+
+
+def test_a_probe_synthesized_at_an_earlier_pause_beats_a_bridge(bank: Bank) -> None:
+    from interviewer.interview.probes import plan_probes
+
+    bridge = "Let me follow up on that."
+    q = bank.get("beh.ownership.end_to_end")
+    policy = FollowUpPolicy(None)
+    probes = [
+        p for p in plan_probes(q, COST_ANSWER) if policy.validate(p.text, q, COST_ANSWER) is None
+    ]
+    assert len(probes) >= 2 and probes[0].text == f"{LEAD} {TEMPLATE_QUESTION}"
+    other = probes[1].text  # planned at an earlier pause, and synthesized then
+    policy.voice = _Voice([0.5, HANDOFF_S, 0.0], synthesizes=False, cached=(bridge, other))
+    done: list[FollowUp] = []
+    pieces = list(policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", bridge=bridge))
+    assert pieces == ["Thanks.", other]
+    assert done[0].source == "rule" and "audio was ready" in done[0].reason
 
 
 def test_a_quote_ready_within_the_pause_needs_no_bridge(bank: Bank) -> None:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from interviewer.engines.base import LLM
 from interviewer.errors import ModelError
@@ -33,6 +33,15 @@ from interviewer.interview.answers import (
 )
 from interviewer.interview.bank import Question
 from interviewer.interview.grounding import judge_follow_up
+from interviewer.interview.pacing import (
+    AUDIO_FIRST_S,
+    BRIDGE_AFTER_S,
+    HANDOFF_S,
+    PACE_CAP_S,
+    POLL_S,
+    Voice,
+    soon_ready,
+)
 from interviewer.interview.probes import plan_probes
 from interviewer.interview.prompts import (
     FOLLOW_UP_SCHEMA,
@@ -89,38 +98,6 @@ class FollowUp:
 WAIT_S = 0.8
 #: ... and how much longer the model then has, while the quote plays, to supply the question.
 BRIDGE_WAIT_S = 1.4
-
-#: With a voice to pace on (:class:`Voice`): the next sentence is queued once no more than this
-#: much of the previous one is left to play (its last word and trailing silence), so it follows
-#: at the natural pause between sentences even when the brain's thread is slow to wake.
-HANDOFF_S = 0.4
-#: How long the line may stay quiet after the acknowledgement (beyond the silence at its end)
-#: while the quote is still being synthesized, before a stock bridge phrase fills it.
-BRIDGE_AFTER_S = 0.3
-#: How often :meth:`FollowUpPolicy.compose` looks at the model and the voice while it waits.
-_POLL_S = 0.03
-#: The longest the model waits for the rules' follow-up to be synthesized before it starts.
-_AUDIO_FIRST_S = 3.0
-#: The longest :meth:`FollowUpPolicy.compose` waits on one sentence (a voice that stopped).
-_PACE_CAP_S = 10.0
-
-
-class Voice(Protocol):
-    """The speaking side, as :meth:`FollowUpPolicy.compose` paces on it (the pipeline's
-    ``Speaker``)."""
-
-    def ahead(self) -> float:
-        """Seconds of speech queued and not yet played (infinite while still synthesizing)."""
-        ...
-
-    def ready(self, text: str) -> bool:
-        """True when ``text`` is synthesized, so saying it costs no wait."""
-        ...
-
-    def prepare(self, text: str, *, urgent: bool = False) -> None:
-        """Synthesize ``text`` ahead (``urgent``: before anything else prepared)."""
-        ...
-
 
 _GENERIC_PROBES = (
     "How would you measure whether it worked?",
@@ -264,9 +241,9 @@ class FollowUpPolicy:
             if voice is not None:
                 # The rules' follow-up is what the candidate hears when the model is late, and
                 # on two busy cores the model slows its synthesis down: it goes first.
-                deadline = time.monotonic() + _AUDIO_FIRST_S
+                deadline = time.monotonic() + AUDIO_FIRST_S
                 while not voice.ready(plan.text) and time.monotonic() < deadline:
-                    time.sleep(_POLL_S)
+                    time.sleep(POLL_S)
             box.put(self.model_follow_up(question, answer_text, asked, plan.focus))
 
         threading.Thread(target=run, name="follow-up", daemon=True).start()
@@ -381,7 +358,7 @@ class FollowUpPolicy:
             model has nothing usable or the sentence playing now is about to end."""
             nonlocal got
             wanted: str | None = None
-            deadline = time.monotonic() + _PACE_CAP_S  # a voice that stopped playing
+            deadline = time.monotonic() + PACE_CAP_S  # a voice that stopped playing
             while time.monotonic() < deadline:
                 if wanted is None and got is not None:
                     wanted = make(got[0]) if got[0] is not None else None
@@ -396,9 +373,9 @@ class FollowUpPolicy:
                     return None
                 if got is None and box is not None:
                     with contextlib.suppress(queue.Empty):
-                        got = box.get(timeout=_POLL_S)
+                        got = box.get(timeout=POLL_S)
                 else:
-                    time.sleep(_POLL_S)
+                    time.sleep(POLL_S)
             return None
 
         def fallback(lead_in: str) -> FollowUp:
@@ -419,7 +396,14 @@ class FollowUpPolicy:
             yield text
             return
         lead = plan.lead
-        if bridge and voice.ready(bridge) and not self._soon_ready(voice, lead or plan.text):
+        if not voice.ready(lead or plan.text):
+            ready = self._ready_probe(voice, question, answer_text, asked)
+            if ready is not None:
+                # another of the rules' probes of this answer, synthesized at an earlier pause
+                on_done(FollowUp(ready[0], "rule", f"{ready[1]} (its audio was ready)", None, ack))
+                yield ready[0]
+                return
+        if bridge and voice.ready(bridge) and not soon_ready(voice, lead or plan.text):
             yield bridge  # rather than silence while the quote is synthesized
             text = wait_for(lambda proposal: proposal)
             if text is not None and got is not None:
@@ -446,25 +430,19 @@ class FollowUpPolicy:
         on_done(fallback(ack))
         yield plan.question
 
-    @staticmethod
-    def _soon_ready(voice: Voice, text: str) -> bool:
-        """True if ``text`` is synthesized before the line has been quiet for about
-        ``BRIDGE_AFTER_S`` past the end of what plays now (no dead air yet: the pause between
-        two sentences is about that long)."""
-        quiet_since: float | None = None
-        deadline = time.monotonic() + _PACE_CAP_S  # a voice that stopped playing
-        while not voice.ready(text):
-            now = time.monotonic()
-            if now > deadline:
-                return False
-            if voice.ahead() > 0:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = now
-            elif now - quiet_since >= BRIDGE_AFTER_S:
-                return False
-            time.sleep(_POLL_S)
-        return True
+    def _ready_probe(
+        self, voice: Voice, question: Question, answer_text: str, asked: Sequence[str]
+    ) -> tuple[str, str] | None:
+        """A probe the rules find for the whole answer whose audio is already made: the
+        candidate's earlier pauses planned (and synthesized) follow-ups on the answer so far,
+        and the last words usually come too late to synthesize the first choice in time."""
+        for probe in plan_probes(question, answer_text):
+            if (
+                voice.ready(probe.text)
+                and self.validate(probe.text, question, answer_text, asked) is None
+            ):
+                return probe.text, probe.reason
+        return None
 
     def validate(
         self, text: str, question: Question, answer_text: str, asked: Sequence[str] = ()

@@ -39,6 +39,7 @@ from interviewer.interview.phrases import (
     ACKS,
     ANY_QUESTIONS,
     BRIDGES,
+    DONE_ASKING,
     LAST_QUESTION,
     MOVING_ON,
     greeting,
@@ -454,7 +455,7 @@ class InterviewMachine(Resumable, CandidateQuestions):
         The speaking pipeline synthesizes them ahead of time, so the first words of a reply are
         audible the moment the candidate stops.
         """
-        return [*ACKS, *BRIDGES, *MOVING_ON, LAST_QUESTION]
+        return [*ACKS, *BRIDGES, *MOVING_ON, LAST_QUESTION, DONE_ASKING, ANY_QUESTIONS]
 
     def _ack(self) -> str:
         text = self._acks[self._said % len(self._acks)]

@@ -5,9 +5,19 @@ from __future__ import annotations
 from interviewer.interview.bank import CompanyProfile
 from interviewer.interview.spec import InterviewSpec
 
-__all__ = ["ACKS", "ANY_QUESTIONS", "BRIDGES", "LAST_QUESTION", "MOVING_ON", "greeting", "sentence"]
+__all__ = [
+    "ACKS",
+    "ANY_QUESTIONS",
+    "BRIDGES",
+    "DONE_ASKING",
+    "LAST_QUESTION",
+    "MOVING_ON",
+    "greeting",
+    "sentence",
+]
 
 ANY_QUESTIONS = "Do you have any questions for me?"
+DONE_ASKING = "That's all the questions I have."
 
 #: Short on purpose: the follow-up or the next question comes after it, and every word before
 #: that is waiting time for the candidate (about 0.5-0.7 s each with the embedded voice; "Got
