@@ -257,6 +257,7 @@ class FollowUpPolicy:
         on_done: Callable[[FollowUp], None],
         ack: str = "",
         bridge: str = "",
+        long_ack: str = "",
     ) -> Iterator[str]:
         """The follow-up as pieces to speak, without leaving the candidate in silence.
 
@@ -300,7 +301,7 @@ class FollowUpPolicy:
 
         if self.voice is not None:
             yield from self._paced(
-                self.voice, plan, box, question, answer_text, asked, on_done, ack, bridge
+                self.voice, plan, box, question, answer_text, asked, on_done, ack, bridge, long_ack
             )
             return
         if ack:
@@ -338,6 +339,7 @@ class FollowUpPolicy:
         on_done: Callable[[FollowUp], None],
         ack: str,
         bridge: str,
+        long_ack: str = "",
     ) -> Iterator[str]:
         """:meth:`compose` paced on the voice: each sentence is queued as the one before ends.
 
@@ -388,6 +390,8 @@ class FollowUpPolicy:
             return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
 
         voice.prepare(plan.text, urgent=True)  # already done, unless the answer changed since
+        if long_ack and voice.ready(long_ack) and not voice.ready(plan.lead or plan.text):
+            ack = long_ack  # more time for the quote's synthesis, without another sentence
         if ack:
             yield ack  # cached audio: the candidate hears the interviewer at once
         text = wait_for(lambda proposal: proposal)

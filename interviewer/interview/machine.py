@@ -41,6 +41,7 @@ from interviewer.interview.phrases import (
     BRIDGES,
     DONE_ASKING,
     LAST_QUESTION,
+    LONG_ACKS,
     MOVING_ON,
     greeting,
 )
@@ -338,7 +339,13 @@ class InterviewMachine(Resumable, CandidateQuestions):
         def pieces() -> Iterator[str]:
             # the acknowledgement, or a quote of the answer in its place, then the question
             yield from self._followups.compose(
-                question, answer, asked, record, ack=ack, bridge=bridge
+                question,
+                answer,
+                asked,
+                record,
+                ack=ack,
+                bridge=bridge,
+                long_ack=LONG_ACKS.get(ack, ""),
             )
 
         return Reply(
@@ -455,7 +462,15 @@ class InterviewMachine(Resumable, CandidateQuestions):
         The speaking pipeline synthesizes them ahead of time, so the first words of a reply are
         audible the moment the candidate stops.
         """
-        return [*ACKS, *BRIDGES, *MOVING_ON, LAST_QUESTION, DONE_ASKING, ANY_QUESTIONS]
+        return [
+            *ACKS,
+            *LONG_ACKS.values(),
+            *BRIDGES,
+            *MOVING_ON,
+            LAST_QUESTION,
+            DONE_ASKING,
+            ANY_QUESTIONS,
+        ]
 
     def _ack(self) -> str:
         text = self._acks[self._said % len(self._acks)]

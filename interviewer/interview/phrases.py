@@ -30,6 +30,16 @@ ACKS = (
     "Alright.",
     "Okay.",
 )
+#: The same acknowledgements at their old length (about 1.2 s), said instead when the
+#: follow-up's first words are still being synthesized: more time, and no extra sentence.
+LONG_ACKS = {
+    "Thanks.": "Thank you for that.",
+    "Got it.": "Got it, thank you.",
+    "Thank you.": "Understood, thank you.",
+    "I see.": "I see, thank you.",
+    "Alright.": "Alright, thank you.",
+    "Okay.": "Okay, thanks.",
+}
 #: Said between the acknowledgement and a follow-up whose first words are not synthesized yet
 #: (the answer's text came late): anything but silence.
 BRIDGES = (
