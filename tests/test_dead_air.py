@@ -407,3 +407,16 @@ def test_answers_wait_for_their_full_pass_without_holding_up_the_next_turn() -> 
     heard(3, "third answer")
     runner._flush_pending()
     assert [r.answer for r in stored][-1] == "third answer" and not runner._later
+
+
+def test_the_longer_acknowledgement_when_the_quote_is_not_synthesized(bank: Bank) -> None:
+    q = bank.get("beh.ownership.end_to_end")
+    policy = FollowUpPolicy(None)
+    long_ack = "Thank you for that."
+    for cached, first in (((long_ack,), long_ack), ((long_ack, LEAD), "Thanks.")):
+        policy.voice = _Voice([0.0], synthesizes=False, cached=cached)
+        done: list[FollowUp] = []
+        pieces = list(
+            policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", long_ack=long_ack)
+        )
+        assert pieces[0] == first and LEAD in pieces
