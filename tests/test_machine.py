@@ -17,6 +17,7 @@ from interviewer.interview.machine import (
     match_fact,
     parse_command,
 )
+from interviewer.interview.phrases import LAST_QUESTION
 from interviewer.interview.prompts import FEW_SHOT
 from interviewer.interview.spec import InterviewSpec
 
@@ -221,7 +222,17 @@ def test_acknowledgements_vary_with_the_seed(bank: Bank, three: list[Question]) 
 
     assert leads(1) == leads(1)
     assert len({tuple(leads(seed)) for seed in range(6)}) > 1
-    assert leads(1)[1].endswith("Here's my last question.")
+    # the greeting said how many questions there are: the last one is not announced
+    assert not any(lead.endswith(LAST_QUESTION) for lead in leads(1))
+
+
+def test_the_last_question_is_announced_in_a_timed_interview(
+    bank: Bank, three: list[Question]
+) -> None:
+    machine = make(bank, three, max_follow_ups=0, minutes=30)
+    machine.start()
+    leads = [next(machine.on_answer(Answer(LONG_ANSWER)).pieces) for _ in range(2)]
+    assert leads[1].endswith(LAST_QUESTION) and not leads[0].endswith(LAST_QUESTION)
 
 
 def test_greeting_without_a_profile_names_the_free_text_company(

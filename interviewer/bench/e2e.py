@@ -81,6 +81,16 @@ class BenchBrain:
         planned: str | None = self._brain.planned_next()
         return planned
 
+    def speculate(self, text: str) -> list[str]:
+        # the follow-up composed at the candidate's pause, as in a real interview
+        speculate = getattr(self._brain, "speculate", None)
+        return list(speculate(text)) if speculate is not None else []
+
+    def bind_voice(self, voice: Any) -> None:
+        bind = getattr(self._brain, "bind_voice", None)
+        if bind is not None:
+            bind(voice)
+
     @property
     def finished(self) -> bool:
         return self._done or bool(self._brain.finished)

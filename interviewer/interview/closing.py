@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from interviewer.interview.bank import CompanyProfile, Question
 from interviewer.interview.base import Reply, ReplyKind
 from interviewer.interview.intents import is_question, is_yes, match_fact
-from interviewer.interview.phrases import ANY_QUESTIONS, sentence
+from interviewer.interview.phrases import ANY_QUESTIONS, DONE_ASKING, sentence
 from interviewer.interview.resume import Phase
 from interviewer.interview.spec import InterviewSpec
 
@@ -91,7 +91,7 @@ class CandidateQuestions:
         if self._time_up() and self._answered_count() < len(self._questions):
             done = "We're nearly out of time, so let's stop the questions there."
         else:
-            done = "That's all the questions I have."
+            done = DONE_ASKING
         return self._say(
             "candidate_questions", [f"{lead} {done}", ANY_QUESTIONS], prompt=ANY_QUESTIONS
         )

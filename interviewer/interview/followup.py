@@ -7,19 +7,20 @@ number or decision, a red flag. The model is told that focus and proposes a foll
 The default model is a 270M base model. It is quick enough to propose a follow-up while the
 candidate waits, but it often copies one of its few-shot examples, repeats the question, echoes
 the answer, drifts off topic or brings in a customer nobody mentioned. Nothing it writes is
-spoken unchecked: :func:`validate_follow_up` accepts only a short, on-topic question that copies
-nothing, invents no person, product, number or event, and may lead with one sentence quoting
-the candidate ("You said ..."); the policy also wants it grounded in the answer. When the model
-fails (or there is none), the probe's template asks the same thing in the candidate's words.
+spoken unchecked: :func:`validate_follow_up` (in :mod:`interviewer.interview.validation`)
+accepts only a short, on-topic question that copies nothing, invents no person, product,
+number or event, and may lead with one sentence quoting the candidate ("You said ..."); the
+policy also wants it grounded in the answer. When the model fails (or there is none), the
+probe's template asks the same thing in the candidate's words.
 """
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import queue
-import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -31,13 +32,15 @@ from interviewer.interview.answers import (
     topic_phrase,
 )
 from interviewer.interview.bank import Question
-from interviewer.interview.grounding import (
-    PROBE_STEMS as _PROBE_STEMS,
-)
-from interviewer.interview.grounding import (
-    invented_entities,
-    judge_follow_up,
-    question_sources,
+from interviewer.interview.grounding import judge_follow_up
+from interviewer.interview.pacing import (
+    AUDIO_FIRST_S,
+    BRIDGE_AFTER_S,
+    HANDOFF_S,
+    PACE_CAP_S,
+    POLL_S,
+    Voice,
+    soon_ready,
 )
 from interviewer.interview.probes import plan_probes
 from interviewer.interview.prompts import (
@@ -46,16 +49,26 @@ from interviewer.interview.prompts import (
     follow_up_messages,
     follow_up_prompt,
 )
-from interviewer.text import ascii_text, content_words, split_sentences, words, wordset
+from interviewer.interview.validation import (
+    MAX_WORDS,
+    MIN_WORDS,
+    QUOTE_LEAD,
+    similarity,
+    validate_follow_up,
+)
+from interviewer.text import ascii_text, content_words, split_sentences
 
 __all__ = [
+    "BRIDGE_AFTER_S",
     "BRIDGE_WAIT_S",
+    "HANDOFF_S",
     "MAX_WORDS",
     "MIN_WORDS",
     "WAIT_S",
     "FollowUp",
     "FollowUpPlan",
     "FollowUpPolicy",
+    "Voice",
     "content_words",
     "covered_key_points",
     "missing_star_parts",
@@ -63,165 +76,6 @@ __all__ = [
     "topic_phrase",
     "validate_follow_up",
 ]
-
-MIN_WORDS = 5
-MAX_WORDS = 30
-#: Above this similarity a proposal counts as a copy (max of token Jaccard and difflib ratio).
-COPY_THRESHOLD = 0.8
-
-# --------------------------------------------------------------------------- similarity
-
-
-def similarity(a: str, b: str) -> float:
-    """How alike two texts are, 0 to 1: the larger of token Jaccard and difflib's ratio."""
-    ta, tb = words(a), words(b)
-    if not ta or not tb:
-        return 0.0
-    sa, sb = set(ta), set(tb)
-    jaccard = len(sa & sb) / len(sa | sb)
-    ratio = difflib.SequenceMatcher(None, " ".join(ta), " ".join(tb), autojunk=False).ratio()
-    return max(jaccard, ratio)
-
-
-# --------------------------------------------------------------------------- validation
-
-_SINGLE_OPENERS = wordset(
-    """
-    what why how when where which who whom whose can could would will did do does is are was
-    were have has had should shall may tell walk talk take describe explain give help share say
-    if suppose imagine given in so and
-    """
-)
-_TWO_WORD_OPENERS = frozenset(
-    {"you mentioned", "you said", "looking back", "thinking back", "going back", "in hindsight"}
-)
-_QUOTE_VERB = re.compile(r"^you (?:said|mentioned|talked about)\b", re.IGNORECASE)
-_QUOTE_LEAD = re.compile(r"you (?:said|mentioned|talked about)\b[^?]*\.$", re.IGNORECASE)
-_PLACEHOLDER = re.compile(
-    r"[\[\]{}<>|\\]|_{2,}|\.\.\.|\b(?:xxx+|tbd|todo|lorem|placeholder|n/a)\b", re.IGNORECASE
-)
-_AI_TALK = re.compile(
-    r"\b(?:as an ai|an ai(?: language)? model|a (?:large )?language model|i am an ai|i'm an ai"
-    r"|i cannot help|i can't help|openai|chatgpt)\b",
-    re.IGNORECASE,
-)
-_PROMPT_LEAK = re.compile(r"\b(?:question|answer|follow[- ]?up|json|ask about)\s*:", re.IGNORECASE)
-
-
-def _is_copy(a: str, b: str) -> bool:
-    """``similarity(a, b) > COPY_THRESHOLD``, skipping the costly ratio when bounds settle it."""
-    ta, tb = words(a), words(b)
-    if not ta or not tb:
-        return False
-    sa, sb = set(ta), set(tb)
-    if len(sa & sb) / len(sa | sb) > COPY_THRESHOLD:
-        return True
-    matcher = difflib.SequenceMatcher(None, " ".join(ta), " ".join(tb), autojunk=False)
-    return (
-        matcher.real_quick_ratio() > COPY_THRESHOLD
-        and matcher.quick_ratio() > COPY_THRESHOLD
-        and matcher.ratio() > COPY_THRESHOLD
-    )
-
-
-def _near_copy(text: str, others: Iterable[str]) -> bool:
-    for other in others:
-        if not other.strip():
-            continue
-        # Compare with the whole text and with each of its sentences: a model that copies
-        # copies one sentence of a two-sentence question as readily as all of it.
-        pieces = [other, *split_sentences(ascii_text(other))]
-        if any(_is_copy(text, piece) for piece in pieces):
-            return True
-    return False
-
-
-def _topic_words(question: Question | str, answer: str) -> set[str]:
-    if isinstance(question, Question):
-        parts = [question.text, *question.key_points, *question.topics, *question.follow_ups]
-    else:
-        parts = [question]
-    return content_words(" ".join([*parts, answer]))
-
-
-def validate_follow_up(
-    text: str,
-    *,
-    question: Question | str,
-    answer: str,
-    examples: Sequence[str] | None = None,
-    asked: Sequence[str] = (),
-) -> str | None:
-    """None if ``text`` is fit to be spoken as a follow-up, else the reason it is not.
-
-    ``examples`` are the texts of the prompt's few-shot examples (default: those of
-    :mod:`interviewer.interview.prompts`); ``asked`` are follow-ups already asked on this
-    question. With a :class:`Question`, its key points and bank follow-ups count as on topic.
-    """
-    if not text or not text.strip():
-        return "empty"
-    if any(ord(c) < 32 for c in text.replace("\n", " ")):
-        return "contains control characters"
-    clean = ascii_text(text)
-    if not clean.isascii():
-        return "contains non-ASCII characters"
-    if _PLACEHOLDER.search(clean):
-        return "contains placeholder text or brackets"
-    if _AI_TALK.search(clean):
-        return "talks about being an AI"
-    if _PROMPT_LEAK.search(clean):
-        return "contains prompt labels"
-    tokens = words(clean)
-    if len(tokens) < MIN_WORDS:
-        return f"too short ({len(tokens)} words; at least {MIN_WORDS})"
-    if len(tokens) > MAX_WORDS:
-        return f"too long ({len(tokens)} words; at most {MAX_WORDS})"
-    if not clean.endswith("?"):
-        return "not a question (does not end with '?')"
-    if clean.count("?") > 1:
-        return "asks more than one question"
-    # "You said you cut the scope. Why that?" : one statement that quotes the answer may lead.
-    sentences = split_sentences(clean)
-    quoted = len(sentences) == 2 and _QUOTE_LEAD.match(sentences[0]) is not None
-    if len(sentences) > 1 and not quoted:
-        return "more than one sentence"
-    asking = sentences[-1] if quoted else clean
-    tokens = words(asking)
-    first_two = " ".join(tokens[:2])
-    opener = tokens[0].split("'")[0] if tokens else ""  # "what's", "how'd", "can't"
-    if opener not in _SINGLE_OPENERS and first_two not in _TWO_WORD_OPENERS:
-        return f"does not start like a question ({opener!r})"
-    every = words(clean)
-    if any(every[i] == every[i + 1] == every[i + 2] for i in range(len(every) - 2)):
-        return "repeats a word"
-    if len(set(every)) < len(every) / 2:
-        return "repeats itself"
-    if _near_copy(asking, example_texts() if examples is None else examples):
-        return "copies a few-shot example"
-    question_text = question.text if isinstance(question, Question) else question
-    if _near_copy(asking, [question_text]):
-        return "copies the question"
-    if _near_copy(clean, asked) or _near_copy(asking, asked):
-        return "repeats an earlier question"
-    answer_norm = " ".join(words(answer))
-    if _near_copy(asking, [answer]) or (answer_norm and " ".join(tokens) in answer_norm):
-        return "copies the candidate's answer"
-
-    invented = invented_entities(clean, [*question_sources(question), answer])
-    if invented:
-        return (
-            f"brings in {', '.join(invented)}, which neither the question nor the answer mentions"
-        )
-    if quoted:
-        # The quote must be the candidate's: most of its words come from the answer.
-        lead = content_words(_QUOTE_VERB.sub("", sentences[0])) - _PROBE_STEMS
-        if lead and len(lead & content_words(answer)) < 0.6 * len(lead):
-            return "misquotes the candidate (the 'You said' part is not in the answer)"
-    specific = content_words(asking) - _PROBE_STEMS
-    if specific and not specific & _topic_words(question, answer):
-        return "off topic (no content word in common with the question or the answer)"
-    return None
-
 
 # --------------------------------------------------------------------------- the policy
 
@@ -265,7 +119,7 @@ class FollowUpPlan:
     def lead(self) -> str | None:
         """The "You said ..." sentence that opens :attr:`text`, if any (a bridge to speak)."""
         sentences = split_sentences(self.text)
-        return sentences[0] if len(sentences) == 2 and _QUOTE_LEAD.match(sentences[0]) else None
+        return sentences[0] if len(sentences) == 2 and QUOTE_LEAD.match(sentences[0]) else None
 
     @property
     def question(self) -> str:
@@ -309,6 +163,9 @@ class FollowUpPolicy:
         self._examples = example_texts()
         self.wait_s = wait_s
         self.bridge_wait_s = bridge_wait_s
+        #: set by the pipeline (``bind_voice``): compose then hands over at the end of each
+        #: sentence actually played rather than after fixed waits
+        self.voice: Voice | None = None
         # a model call started early on a speculative answer: (key, its result box)
         self._prefetched: tuple[tuple[str, str, tuple[str, ...]], _Box] | None = None
         self._prefetch_lock = threading.Lock()
@@ -368,21 +225,28 @@ class FollowUpPolicy:
         with self._prefetch_lock:
             if self._prefetched is not None and self._prefetched[0] == key:
                 return plan
-        box = self._start_model(question, answer_text, asked, plan.focus)
+        box = self._start_model(question, answer_text, asked, plan)
         with self._prefetch_lock:
             self._prefetched = (key, box)
         return plan
 
     def _start_model(
-        self, question: Question, answer_text: str, asked: Sequence[str], focus: str | None
+        self, question: Question, answer_text: str, asked: Sequence[str], plan: FollowUpPlan
     ) -> _Box:
         box: _Box = queue.Queue(maxsize=1)
         asked = list(asked)
-        threading.Thread(
-            target=lambda: box.put(self.model_follow_up(question, answer_text, asked, focus)),
-            name="follow-up",
-            daemon=True,
-        ).start()
+        voice = self.voice
+
+        def run() -> None:
+            if voice is not None:
+                # The rules' follow-up is what the candidate hears when the model is late, and
+                # on two busy cores the model slows its synthesis down: it goes first.
+                deadline = time.monotonic() + AUDIO_FIRST_S
+                while not voice.ready(plan.text) and time.monotonic() < deadline:
+                    time.sleep(POLL_S)
+            box.put(self.model_follow_up(question, answer_text, asked, plan.focus))
+
+        threading.Thread(target=run, name="follow-up", daemon=True).start()
         return box
 
     def compose(
@@ -392,6 +256,8 @@ class FollowUpPolicy:
         asked: Sequence[str],
         on_done: Callable[[FollowUp], None],
         ack: str = "",
+        bridge: str = "",
+        long_ack: str = "",
     ) -> Iterator[str]:
         """The follow-up as pieces to speak, without leaving the candidate in silence.
 
@@ -400,7 +266,9 @@ class FollowUpPolicy:
         the candidate hears the interviewer at once). If the model has not answered within
         ``wait_s``, the rules' quote of the candidate ("You said you cut the scope.") bridges
         the gap and the model gets ``bridge_wait_s`` more to supply the question; then the
-        template's question is asked. ``on_done`` receives the follow-up as spoken, before its
+        template's question is asked. With a :class:`Voice` the waits follow the audio instead
+        (see :meth:`_paced`), and ``bridge`` (a stock phrase) fills the line if the quote's
+        audio is not made in time. ``on_done`` receives the follow-up as spoken, before its
         last piece is yielded. With ``wait_s`` None (typed answers) it waits for the model.
         """
         plan = self.plan(question, answer_text, asked)
@@ -417,7 +285,7 @@ class FollowUpPolicy:
             if early is not None and early[0] == key:
                 box = early[1]  # composed while the candidate's pause was still running
             else:
-                box = self._start_model(question, answer_text, asked, plan.focus)
+                box = self._start_model(question, answer_text, asked, plan)
 
         def result(timeout: float) -> tuple[str | None, str, str | None] | None:
             if box is None:
@@ -431,6 +299,11 @@ class FollowUpPolicy:
             why = got[1] if got is not None else "model not ready in time"
             return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
 
+        if self.voice is not None:
+            yield from self._paced(
+                self.voice, plan, box, question, answer_text, asked, on_done, ack, bridge, long_ack
+            )
+            return
         if ack:
             yield ack  # cached audio: the candidate hears the interviewer at once
         got = result(self.wait_s)
@@ -454,6 +327,126 @@ class FollowUpPolicy:
                 return
         on_done(fallback(got, ack))
         yield plan.question
+
+    def _paced(
+        self,
+        voice: Voice,
+        plan: FollowUpPlan,
+        box: _Box | None,
+        question: Question,
+        answer_text: str,
+        asked: Sequence[str],
+        on_done: Callable[[FollowUp], None],
+        ack: str,
+        bridge: str,
+        long_ack: str = "",
+    ) -> Iterator[str]:
+        """:meth:`compose` paced on the voice: each sentence is queued as the one before ends.
+
+        The acknowledgement (synthesized ahead) plays at once. The model's follow-up follows it
+        if the model has written it and its audio is synthesized before the acknowledgement
+        ends; otherwise the rules' quote of the answer does (synthesized when the candidate
+        paused), then the model's question if its audio is ready before the quote ends, else
+        the template's question (also synthesized at the pause). A fixed wait used to leave
+        the candidate in silence whenever synthesis took longer than the acknowledgement.
+        When the answer's text came late, the quote may not be synthesized by the time the
+        acknowledgement ends: ``bridge``, synthesized at the start of the interview, is said
+        in between ("Let me follow up on that.").
+        """
+        got: tuple[str | None, str, str | None] | None = None
+
+        def wait_for(make: Callable[[str], str | None]) -> str | None:
+            """The model's text as ``make`` shapes it, once its audio is ready; None when the
+            model has nothing usable or the sentence playing now is about to end."""
+            nonlocal got
+            wanted: str | None = None
+            deadline = time.monotonic() + PACE_CAP_S  # a voice that stopped playing
+            while time.monotonic() < deadline:
+                if wanted is None and got is not None:
+                    wanted = make(got[0]) if got[0] is not None else None
+                    if wanted is None:
+                        return None  # the model had nothing usable: nothing to wait for
+                    voice.prepare(wanted, urgent=True)
+                if wanted is not None and voice.ready(wanted):
+                    return wanted
+                if voice.ahead() <= HANDOFF_S:
+                    return None
+                if got is None and box is None:
+                    return None
+                if got is None and box is not None:
+                    with contextlib.suppress(queue.Empty):
+                        got = box.get(timeout=POLL_S)
+                else:
+                    time.sleep(POLL_S)
+            return None
+
+        def fallback(lead_in: str) -> FollowUp:
+            if got is None:
+                why = "model not ready in time"
+            elif got[0] is not None:
+                why = "model's follow-up not synthesized in time"
+            else:
+                why = got[1]
+            return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
+
+        voice.prepare(plan.text, urgent=True)  # already done, unless the answer changed since
+        if long_ack and voice.ready(long_ack) and not voice.ready(plan.lead or plan.text):
+            ack = long_ack  # more time for the quote's synthesis, without another sentence
+        if ack:
+            yield ack  # cached audio: the candidate hears the interviewer at once
+        text = wait_for(lambda proposal: proposal)
+        if text is not None and got is not None:
+            on_done(FollowUp(text, "llm", got[1], lead_in=ack))
+            yield text
+            return
+        lead = plan.lead
+        if not voice.ready(lead or plan.text):
+            ready = self._ready_probe(voice, question, answer_text, asked)
+            if ready is not None:
+                # another of the rules' probes of this answer, synthesized at an earlier pause
+                on_done(FollowUp(ready[0], "rule", f"{ready[1]} (its audio was ready)", None, ack))
+                yield ready[0]
+                return
+        if bridge and voice.ready(bridge) and not soon_ready(voice, lead or plan.text):
+            yield bridge  # rather than silence while the quote is synthesized
+            text = wait_for(lambda proposal: proposal)
+            if text is not None and got is not None:
+                on_done(FollowUp(text, "llm", got[1], lead_in=f"{ack} {bridge}".strip()))
+                yield text
+                return
+            ack = f"{ack} {bridge}".strip()
+        if lead is None:
+            on_done(fallback(ack))
+            yield plan.text
+            return
+        yield lead  # the candidate's own words while the model finishes
+
+        def after_quote(proposal: str) -> str | None:
+            asking = _asking_part(proposal)
+            ok = self.validate(f"{lead} {asking}", question, answer_text, asked) is None
+            return asking if ok else None
+
+        asking = wait_for(after_quote)
+        if asking is not None and got is not None:
+            on_done(FollowUp(f"{lead} {asking}", "llm", f"{got[1]}; after the quote", lead_in=ack))
+            yield asking
+            return
+        on_done(fallback(ack))
+        yield plan.question
+
+    def _ready_probe(
+        self, voice: Voice, question: Question, answer_text: str, asked: Sequence[str]
+    ) -> tuple[str, str] | None:
+        """A probe the rules find for the whole answer whose audio is already made: the
+        candidate's earlier pauses planned (and synthesized) follow-ups on the answer so far,
+        and the last words usually come too late to synthesize the first choice in time."""
+        for probe in plan_probes(question, answer_text):
+            if (
+                voice.ready(probe.text)
+                and self.validate(probe.text, question, answer_text, asked) is None
+            ):
+                return probe.text, probe.reason
+        return None
 
     def validate(
         self, text: str, question: Question, answer_text: str, asked: Sequence[str] = ()

@@ -26,7 +26,7 @@ from interviewer.errors import ConfigError
 from interviewer.interview.bank import Bank, CompanyProfile, Question
 from interviewer.interview.base import Answer, Reply, ReplyKind
 from interviewer.interview.closing import MAX_CANDIDATE_QUESTIONS, CandidateQuestions
-from interviewer.interview.followup import FollowUp, FollowUpPolicy
+from interviewer.interview.followup import FollowUp, FollowUpPolicy, Voice
 from interviewer.interview.intents import (
     Command,
     is_no,
@@ -39,7 +39,10 @@ from interviewer.interview.jd_questions import JD_PREFIX, with_jd_questions
 from interviewer.interview.phrases import (
     ACKS,
     ANY_QUESTIONS,
+    BRIDGES,
+    DONE_ASKING,
     LAST_QUESTION,
+    LONG_ACKS,
     MOVING_ON,
     greeting,
 )
@@ -199,6 +202,11 @@ class InterviewMachine(Resumable, CandidateQuestions):
         plan = self._followups.prefetch(question, answer, list(self._follow_ups))
         return [plan.text]
 
+    def bind_voice(self, voice: Voice) -> None:
+        """The pipeline's speaking side: follow-ups are then paced on the audio actually
+        played (each sentence queued as the one before it ends), not on fixed waits."""
+        self._followups.voice = voice
+
     def withdraw_answer(self) -> bool:
         """Forget the last :meth:`on_answer`: the candidate went on talking over its reply.
 
@@ -314,6 +322,7 @@ class InterviewMachine(Resumable, CandidateQuestions):
         question_id = self._current_id()
         answer = self._question_answer()
         asked = list(self._follow_ups)
+        bridge = BRIDGES[len(self._transcript) % len(BRIDGES)]
         meta: dict[str, str] = {}
 
         def record(follow_up: FollowUp) -> None:
@@ -332,7 +341,15 @@ class InterviewMachine(Resumable, CandidateQuestions):
 
         def pieces() -> Iterator[str]:
             # the acknowledgement, or a quote of the answer in its place, then the question
-            yield from self._followups.compose(question, answer, asked, record, ack=ack)
+            yield from self._followups.compose(
+                question,
+                answer,
+                asked,
+                record,
+                ack=ack,
+                bridge=bridge,
+                long_ack=LONG_ACKS.get(ack, ""),
+            )
 
         return Reply(
             kind="follow_up",
@@ -376,15 +393,15 @@ class InterviewMachine(Resumable, CandidateQuestions):
         """Leave the current question and ask the next, or go to the candidate's questions.
 
         After ``lead`` (an acknowledgement, or "Let's move on.") comes the question itself, which
-        says that we moved on: every word before it is waiting time for the candidate. Only the
-        last question is announced.
+        says that we moved on: every word before it is waiting time for the candidate. The last
+        question is announced only in a timed interview (the greeting gave no count).
         """
         self._close_exchange()
         self._index += 1
         self._reset_question_state()
         if self._index < len(self._questions) and not self._time_up():
             question = self._questions[self._index]
-            last = self._index == len(self._questions) - 1
+            last = self._index == len(self._questions) - 1 and self._spec.minutes is not None
             intro = f"{lead} {LAST_QUESTION if last else ''}".strip()
             return self._say(
                 "question",
@@ -448,7 +465,15 @@ class InterviewMachine(Resumable, CandidateQuestions):
         The speaking pipeline synthesizes them ahead of time, so the first words of a reply are
         audible the moment the candidate stops.
         """
-        return [*ACKS, *MOVING_ON, LAST_QUESTION]
+        return [
+            *ACKS,
+            *LONG_ACKS.values(),
+            *BRIDGES,
+            *MOVING_ON,
+            LAST_QUESTION,
+            DONE_ASKING,
+            ANY_QUESTIONS,
+        ]
 
     def _ack(self) -> str:
         text = self._acks[self._said % len(self._acks)]

@@ -7,21 +7,53 @@ from interviewer.interview.jd_questions import JD_NOTICE, NO_BANK_NOTICE
 from interviewer.interview.positions import GENERAL_ROLE
 from interviewer.interview.spec import InterviewSpec
 
-__all__ = ["ACKS", "ANY_QUESTIONS", "LAST_QUESTION", "MOVING_ON", "greeting", "sentence"]
+__all__ = [
+    "ACKS",
+    "ANY_QUESTIONS",
+    "BRIDGES",
+    "DONE_ASKING",
+    "LAST_QUESTION",
+    "MOVING_ON",
+    "greeting",
+    "sentence",
+]
 
 ANY_QUESTIONS = "Do you have any questions for me?"
+DONE_ASKING = "That's all the questions I have."
 
+#: Short on purpose: the follow-up or the next question comes after it, and every word before
+#: that is waiting time for the candidate (about 0.5-0.7 s each with the embedded voice; "Got
+#: it, thank you." took 1.3 s).
 ACKS = (
     "Thanks.",
-    "Got it, thank you.",
-    "Thank you for that.",
-    "Okay, thanks.",
-    "Understood, thank you.",
-    "Alright, thank you.",
+    "Got it.",
+    "Thank you.",
+    "I see.",
+    "Alright.",
+    "Okay.",
+)
+#: The same acknowledgements at their old length (about 1.2 s), said instead when the
+#: follow-up's first words are still being synthesized: more time, and no extra sentence.
+LONG_ACKS = {
+    "Thanks.": "Thank you for that.",
+    "Got it.": "Got it, thank you.",
+    "Thank you.": "Understood, thank you.",
+    "I see.": "I see, thank you.",
+    "Alright.": "Alright, thank you.",
+    "Okay.": "Okay, thanks.",
+}
+#: Said between the acknowledgement and a follow-up whose first words are not synthesized yet
+#: (the answer's text came late): anything but silence.
+BRIDGES = (
+    "Let me follow up on that.",
+    "I'd like to dig into that a little.",
+    "Let me ask you about one part of that.",
 )
 #: What leads into the next question when there was no answer to acknowledge.
 MOVING_ON = ("Let's move on.", "No problem, let's move on.")
-LAST_QUESTION = "Here's my last question."
+#: Said before the last question only when the greeting gave a time budget instead of the
+#: number of questions: otherwise the candidate knows, and it would delay the question.
+LAST_QUESTION = "Last question."
 
 
 def _brisk(company: CompanyProfile | None) -> bool:

@@ -44,6 +44,10 @@ class _Pending:
     texts: tuple[str, ...] = ()
     #: seconds of speech so far (the brain's ``Answer.duration``)
     duration: float = 0.0
+    #: the candidate's turn in the transcript (the full pass revises its text and words)
+    log: TurnLog | None = None
+    #: when its reply was heard out and it began to wait for its full pass (``_later``)
+    kept_at: float = 0.0
 
 
 class Keeping:
@@ -68,6 +72,10 @@ class Keeping:
     _pending: _Pending | None
     #: an answer whose reply the candidate talked over: the next turn continues it
     _continuing: _Pending | None
+    #: answers whose reply was heard out, oldest first, each handed to ``on_exchange`` once
+    #: its full pass is done: waiting for it on the brain's thread held up the next reply
+    #: (by seconds on a loaded CPU, when the candidate's next answer was short)
+    _later: list[_Pending]
 
     def _record(self, reply: Reply, answer: str) -> ExchangeRecord:
         return ExchangeRecord(
@@ -116,7 +124,8 @@ class Keeping:
             overlapping=turn.overlapping,
         )
         duration = max(0.0, end - start)
-        self._pending = _Pending(record, ex, ((turn.epoch, turn.utt_t0),), (text,), duration)
+        part = ((turn.epoch, turn.utt_t0),)
+        self._pending = _Pending(record, ex, part, (text,), duration, log)
         return Answer(text, duration), ex
 
     def _continued(
@@ -135,9 +144,8 @@ class Keeping:
         record = replace(cont.record, answer=answer, audio_end=round(end - self.t0, 3))
         record = replace(record, overlapping=True)
         duration = cont.duration + max(0.0, end - start)
-        self._pending = _Pending(
-            record, ex, (*cont.parts, (turn.epoch, turn.utt_t0)), (*cont.texts, text), duration
-        )
+        parts = (*cont.parts, (turn.epoch, turn.utt_t0))
+        self._pending = _Pending(record, ex, parts, (*cont.texts, text), duration, log)
         return Answer(answer, duration), ex
 
     def _continue_answer(self) -> None:
@@ -156,24 +164,56 @@ class Keeping:
         cont, self._continuing = self._continuing, None
         if cont is not None and self._pending is None:
             self._pending = cont
-            self._emit_exchange(cont.exchange)
+            self._keep_for_later()
 
     def _emit_exchange(self, exchange: Exchange, words_timeout: float | None = None) -> None:
-        """Hand the finished answer (with latency and word timestamps) to ``on_exchange``.
-
-        The record stays pending until the callback has returned, so an interrupt at any point
-        before that still finds it in :meth:`_flush_pending` and nothing is lost.
-        """
+        """Hand the answer being kept (``_pending``) to ``on_exchange``, with its latency
+        (``exchange``) and word timestamps; after those kept for later, which go first."""
+        if self._later:
+            self._keep_for_later()
+            self._emit_later(wait=True)
+            return
         pending = self._pending
         if pending is None:
             return
+        self._emit(pending, exchange, words_timeout)
+        self._pending = None
+
+    def _keep_for_later(self) -> None:
+        """The answer's reply was heard out: store it once its full pass is done."""
+        if self._pending is not None:
+            self._later.append(replace(self._pending, kept_at=self.clock()))
+            self._pending = None
+
+    def _emit_later(self, *, wait: bool) -> None:
+        """Store the answers kept for later, oldest first: each once its full pass is done or
+        ``stt_final_timeout_s`` has passed; with ``wait``, all of them, waiting as needed."""
+        while self._later:
+            head = self._later[0]
+            timeout = self.cfg.stt_final_timeout_s - (self.clock() - head.kept_at)
+            if not wait and timeout > 0 and not self._passes_done(head):
+                return
+            self._emit(head, head.exchange, max(0.0, timeout))
+            self._later.pop(0)  # only now: an interrupt before this still finds it
+
+    def _passes_done(self, pending: _Pending) -> bool:
+        return all(self._full_pass(epoch, 0.0)[1] is not None for epoch, _ in pending.parts)
+
+    def _emit(self, pending: _Pending, exchange: Exchange, words_timeout: float | None) -> None:
+        """Hand one answer (with latency and word timestamps) to ``on_exchange``.
+
+        The caller forgets it only once the callback has returned, so an interrupt at any
+        point before that still finds it in :meth:`_flush_pending` and nothing is lost.
+        """
         record = replace(pending.record, latency=exchange.relative(self.t0))
         if pending.parts:
             # computed off the reply's path; by now (the reply is audible) usually done
             timeout = self.cfg.stt_final_timeout_s if words_timeout is None else words_timeout
             words, text = self._full_passes(pending, timeout)
             shift = (pending.parts[0][1] or self.t0) - self.t0  # utterance -> conversation
-            turn = next((t for t in reversed(self.turns) if t.speaker == "candidate"), None)
+            turn = pending.log or next(
+                (t for t in reversed(self.turns) if t.speaker == "candidate"), None
+            )
             if turn is not None:
                 turn.words = [
                     Word(w.word, w.start + shift, w.end + shift, w.probability) for w in words
@@ -188,7 +228,6 @@ class Keeping:
                 self.on_event(CandidateRevised(text))
         if self.on_exchange is not None:
             self.on_exchange(record)
-        self._pending = None
 
     def _full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
         return self.transcriber.full_pass(epoch, timeout)
@@ -213,7 +252,10 @@ class Keeping:
         return words, " ".join(t for t in texts if t) if heard_any else None
 
     def _flush_pending(self) -> None:
-        """On Ctrl-C or an error: store the answer already heard, with what is known of it."""
+        """On Ctrl-C or an error: store the answers already heard, with what is known of them."""
+        while self._later:
+            self._emit(self._later[0], self._later[0].exchange, 0.0)
+            self._later.pop(0)
         if self._pending is None and self._continuing is not None:
             self._pending, self._continuing = self._continuing, None
         if self._pending is not None:

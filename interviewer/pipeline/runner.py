@@ -150,7 +150,7 @@ class InterviewRunner(Keeping):
         self._pending: _Pending | None = None
         self._continuing: _Pending | None = None  # see Keeping
         self._voice_barge = False  # the barge-in of this reply was speech (not a button)
-        self._emit_later: Exchange | None = None  # an answer heard out, to store
+        self._later: list[_Pending] = []  # answers heard out, to store (see Keeping)
         self._overlap_turn = False  # the turn under way began over the interviewer's voice
         self.yields = 0
 
@@ -178,7 +178,8 @@ class InterviewRunner(Keeping):
         speculate = getattr(self.brain, "speculate", None)
         if speculate is not None and self.speculates and final.text.strip():
             for text in speculate(final.text) or ():
-                self.speaker.prepare(text)  # e.g. the quote that may bridge to the follow-up
+                # the follow-up the rules planned (its quote leads it): said in a second or two
+                self.speaker.prepare(text, urgent=True)
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -258,6 +259,7 @@ class InterviewRunner(Keeping):
         if self._started:
             raise RuntimeError("runner already started")
         self._started = True
+        self._bind_voice()
         self.speaker.start()
         self.transcriber.start()
         listen = threading.Thread(target=self._listen, name="listen", daemon=True)
@@ -265,6 +267,12 @@ class InterviewRunner(Keeping):
         self._threads.append(listen)
         self.duplex.start(self._on_input)
         self.t0 = getattr(self.duplex, "start_time", 0.0) or self.clock()
+
+    def _bind_voice(self) -> None:
+        """Let the brain pace its reply on the audio actually played (``bind_voice``)."""
+        bind = getattr(self.brain, "bind_voice", None)
+        if callable(bind):
+            bind(self.speaker)
 
     def stop(self) -> None:
         """Ask :meth:`run` to end soon, from any thread (a web client went away).
@@ -373,8 +381,8 @@ class InterviewRunner(Keeping):
             elif reply.finished or self.brain.finished:
                 self._emit_exchange(exchange)
             else:
-                # once the microphone is open: the full pass may still be running
-                self._emit_later = exchange
+                # stored once its full pass is done, while the next turn is awaited
+                self._keep_for_later()
         log = self.playback.log(utt)
         if exchange is not None:
             asks = split_sentences(reply.meta.get("asks", ""))
@@ -423,7 +431,7 @@ class InterviewRunner(Keeping):
         """Synthesize what the interviewer will probably say next while the candidate talks."""
         planned = self.brain.planned_next()
         if planned:
-            self.speaker.prepare(planned)
+            self.speaker.prepare(planned, urgent=True)
 
     def _first_piece_timer(self, pieces: Iterable[str], marks: dict[str, float]) -> Iterator[str]:
         for piece in pieces:
@@ -446,10 +454,8 @@ class InterviewRunner(Keeping):
             )
             if self.on_your_turn is not None:
                 self.on_your_turn()
-        if self._emit_later is not None:
-            exchange, self._emit_later = self._emit_later, None
-            self._emit_exchange(exchange)
         while not self._stop.is_set():
+            self._emit_later(wait=False)
             try:
                 turn = self._turns.get(timeout=0.1)
             except queue.Empty:

@@ -17,6 +17,7 @@ import numpy as np
 from interviewer.audio.io import resample
 from interviewer.interview.base import Reply
 from interviewer.pipeline.events import InterviewerSays
+from interviewer.pipeline.keeping import _Pending
 from interviewer.pipeline.listener import Listener
 from interviewer.pipeline.runner import InterviewRunner, TurnEnd
 from interviewer.pipeline.speaker import chunk_sentences
@@ -72,6 +73,9 @@ class SequentialRunner(InterviewRunner):
         self.answer = WholeAnswer()
         self.listener = Listener(self.vad, self.endpointer, self.answer)
 
+    def _bind_voice(self) -> None:
+        """The whole reply is written before any of it is synthesized: nothing to pace on."""
+
     def _warm_up(self) -> None:
         """No TTS cache in the baseline."""
 
@@ -85,6 +89,9 @@ class SequentialRunner(InterviewRunner):
 
     def _full_pass(self, epoch: int, timeout: float) -> tuple[list[Word], str | None]:
         return [], None  # the final already was the full pass
+
+    def _passes_done(self, pending: _Pending) -> bool:
+        return True  # nothing to wait for (see _full_pass)
 
     def _say(self, reply: Reply, utt: int, marks: dict[str, float]) -> None:
         """The whole reply text, then all of its audio, then play."""

@@ -7,10 +7,11 @@ acknowledgements) is synthesized ahead of time into a small cache while the cand
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ from interviewer.audio.playback import PlaybackBuffer
 from interviewer.engines.base import TTS
 from interviewer.text import split_sentences
 from interviewer.types import AudioArray
+
+#: Silence added after each sentence; with Piper's own edges (about 0.2 s) the pause between
+#: two sentences is about 0.35 s.
+SENTENCE_GAP_S = 0.12
 
 _ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|prof|inc|st|jr|sr)\.$", re.I)
 
@@ -78,6 +83,10 @@ class Speaker:
         self.playback = playback
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._prepare: queue.Queue[str] = queue.Queue(maxsize=32)
+        #: sentences wanted soon, newest first, before ``_prepare``: what the candidate's
+        #: latest pause makes likely. Older ones fall off the end: a speculation the candidate
+        #: talked past must not keep the worker busy when the reply comes.
+        self._urgent: deque[str] = deque(maxlen=6)
         self._cache: OrderedDict[str, AudioArray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -106,19 +115,62 @@ class Speaker:
     def say(
         self, utterance: int, sentence: str, on_audio: Callable[[], None] | None = None
     ) -> None:
-        """Queue one sentence; ``on_audio`` fires when its audio is in the playback buffer."""
+        """Queue one sentence; ``on_audio`` fires when its audio is in the playback buffer.
+
+        A sentence already synthesized, with nothing queued before it, goes into the playback
+        buffer at once from the caller's thread: it must not wait behind whatever the worker
+        is synthesizing ahead (a prepared sentence takes a second or more on a busy CPU).
+        """
         with self._pending_lock:
+            if self._pending == 0:
+                with self._cache_lock:
+                    cached = self._cache.get(sentence)
+                    if cached is not None:
+                        self._cache.move_to_end(sentence)
+                        self.cache_hits += 1
+                if cached is not None:
+                    self._write(utterance, sentence, cached)
+                    if on_audio is not None:
+                        on_audio()
+                    return
             self._pending += 1
         self._jobs.put(_Job(self._epoch, utterance, sentence, on_audio))
 
-    def prepare(self, text: str) -> None:
-        """Synthesize ``text`` into the cache when the worker is otherwise idle."""
-        for sentence in split_sentences(text):
-            if sentence not in self._cache:
-                try:
-                    self._prepare.put_nowait(sentence)
-                except queue.Full:
-                    return
+    def prepare(self, text: str, *, urgent: bool = False) -> None:
+        """Synthesize ``text`` into the cache when the worker is otherwise idle.
+
+        ``urgent`` puts it before everything prepared earlier: text that may be said within a
+        second or two (the follow-up planned at the candidate's pause, the model's once
+        written, the next bank question).
+        """
+        sentences = [s for s in split_sentences(text) if s not in self._cache]
+        if urgent:
+            for sentence in reversed(sentences):  # in order, ahead of the older ones
+                with contextlib.suppress(ValueError):  # the worker may have taken it
+                    self._urgent.remove(sentence)
+                self._urgent.appendleft(sentence)
+            return
+        for sentence in sentences:
+            try:
+                self._prepare.put_nowait(sentence)
+            except queue.Full:
+                return
+
+    def ready(self, text: str) -> bool:
+        """True when every sentence of ``text`` is synthesized (saying it costs no wait)."""
+        sentences = split_sentences(text)
+        with self._cache_lock:
+            return bool(sentences) and all(s in self._cache for s in sentences)
+
+    def ahead(self) -> float:
+        """Seconds of the interviewer's voice still to play before a sentence said now would.
+
+        Infinite while a sentence waits for synthesis: the next one goes after it anyway.
+        """
+        with self._pending_lock:
+            if self._pending:
+                return float("inf")
+        return self.playback.queued_seconds
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every queued sentence is in the playback buffer."""
@@ -145,6 +197,11 @@ class Speaker:
                 self._cache.popitem(last=False)
         return audio
 
+    def _write(self, utterance: int, sentence: str, audio: AudioArray) -> None:
+        # a short gap between sentences, as a speaker breathes
+        gap = np.zeros(int(SENTENCE_GAP_S * self.playback.sample_rate), dtype=np.float32)
+        self.playback.write(utterance, sentence, np.concatenate([audio, gap]))
+
     def _run(self) -> None:
         while True:
             try:
@@ -152,9 +209,12 @@ class Speaker:
             except queue.Empty:
                 # idle: synthesize what is likely to be said next
                 try:
-                    sentence = self._prepare.get_nowait()
-                except queue.Empty:
-                    continue
+                    sentence = self._urgent.popleft()
+                except IndexError:
+                    try:
+                        sentence = self._prepare.get_nowait()
+                    except queue.Empty:
+                        continue
                 self._audio_for(sentence)
                 continue
             if job is None:
@@ -165,9 +225,7 @@ class Speaker:
                 audio = self._audio_for(job.sentence)
                 if job.epoch != self._epoch:
                     continue
-                # a short gap between sentences, as a speaker breathes
-                gap = np.zeros(int(0.12 * self.playback.sample_rate), dtype=np.float32)
-                self.playback.write(job.utterance, job.sentence, np.concatenate([audio, gap]))
+                self._write(job.utterance, job.sentence, audio)
                 if job.on_audio is not None:
                     job.on_audio()
             finally:
