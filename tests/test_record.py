@@ -304,10 +304,24 @@ def _coded_answer(tr: StreamingTranscriber, pieces: int) -> tuple[list[Word], st
         assert tr.final_for(k, 5) is not None
         for _ in range(10):
             tr.append(np.zeros(512, dtype=np.float32), 0.05)
+        _settle(tr)
         if k < pieces:
             tr.resume(k, pause_s=0.32)
     tr.finish(pieces)
     return tr.full_pass(tr.epoch, 5)
+
+
+def _settle(tr: StreamingTranscriber, timeout_s: float = 10.0) -> None:
+    """Wait until the record worker has taken every group that is ready. A candidate speaks
+    in real time, so the worker has a piece's length to take a group; the test feeds the
+    audio at once, and on a busy machine the worker would otherwise first wake at the turn's
+    end and take the rest as one group (not what the test is about)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with tr._cond:
+            if not (tr._word_jobs and tr._words_ready()):
+                return
+        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("group_s", [1.5, 2.5])
