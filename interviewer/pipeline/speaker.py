@@ -123,11 +123,7 @@ class Speaker:
         """
         with self._pending_lock:
             if self._pending == 0:
-                with self._cache_lock:
-                    cached = self._cache.get(sentence)
-                    if cached is not None:
-                        self._cache.move_to_end(sentence)
-                        self.cache_hits += 1
+                cached = self._cached(sentence)
                 if cached is not None:
                     self._write(utterance, sentence, cached)
                     if on_audio is not None:
@@ -178,13 +174,18 @@ class Speaker:
             return self._pending_lock.wait_for(lambda: self._pending == 0, timeout)
 
     # ---------------------------------------------------------------- worker
-    def _audio_for(self, sentence: str) -> AudioArray:
+    def _cached(self, sentence: str) -> AudioArray | None:
         with self._cache_lock:
             cached = self._cache.get(sentence)
             if cached is not None:
                 self._cache.move_to_end(sentence)
                 self.cache_hits += 1
-                return cached
+            return cached
+
+    def _audio_for(self, sentence: str) -> AudioArray:
+        cached = self._cached(sentence)
+        if cached is not None:
+            return cached
         parts = [
             resample(c.audio, c.sample_rate, self.playback.sample_rate)
             for c in self.tts.synthesize(sentence)

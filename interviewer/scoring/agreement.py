@@ -28,12 +28,16 @@ class LabelledAnswer:
     text: str
 
 
+def _read_yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc})") from exc
+
+
 def load_labelled(path: Path) -> list[LabelledAnswer]:
     """``items: [{question: ID, answers: [{label: N, text: ...}]}]`` from a YAML file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the labelled set ({exc})") from exc
+    data = _read_yaml(path, "the labelled set")
     out = []
     try:
         for item in data["items"]:
@@ -118,10 +122,7 @@ class TrapPair:
 
 def load_pairs(path: Path) -> list[TrapPair]:
     """``pairs: [{question, kind, better: {label, text}, worse: {label, text}}]`` from YAML."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the trap pairs ({exc})") from exc
+    data = _read_yaml(path, "the trap pairs")
     out = []
     try:
         for i, item in enumerate(data["pairs"]):
