@@ -863,3 +863,25 @@ def test_the_dashboard_sorts_filters_shortlists_and_marks_disagreement(screen: S
     assert names("?shortlisted=1") == ["Ann"]
     exported = json.loads(rev.get(f"/screening/templates/{template.id}/export.json").text)
     assert {e["name"]: e["shortlisted"] for e in exported} == {"Ann": True, "Bob": False}
+
+
+def test_serve_refuses_screening_on_a_ray_cluster_before_opening_anything(tmp_path: Path) -> None:
+    # the screening tables are written in the local Store's transactions, which the cluster's
+    # store proxy does not carry: refused with the way out, before Ray or the store is touched
+    from interviewer.cli import app as cli
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            "serve",
+            "--screening",
+            "--ray",
+            "auto",
+            "--no-browser",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+        ],
+    )
+    assert isinstance(result.exception, ConfigError), result.output
+    assert "--screening with --ray" in str(result.exception)
+    assert not (tmp_path / "x.duckdb").exists()
