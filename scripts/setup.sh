@@ -17,7 +17,15 @@ LLAMA_VERSION=0.3.36
 # mtmd (multimodal), tools, examples, server and tests are never used through the bindings;
 # skipping them saves a large share of the compile.
 LLAMA_BASE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF"
-CMAKE_FLAGS="$LLAMA_BASE_ARGS ${LLAMA_CMAKE_ARGS:-}"
+# A native build on a CPU that lists AMX compiles ggml's AMX kernels, and llama.cpp 0.3.36 asks
+# the kernel for the tile state on its main thread only: its worker threads die on the first
+# tile instruction (SIGILL at `tilezero`, seen on a 2-core Xeon VM). Explicit -mno-amx-* win
+# over -march=native in GCC and Clang, so the AVX-512 kernels are kept.
+NO_AMX=""
+if grep -qw amx_tile /proc/cpuinfo 2>/dev/null; then
+  NO_AMX="-DCMAKE_C_FLAGS='-mno-amx-tile -mno-amx-int8 -mno-amx-bf16' -DCMAKE_CXX_FLAGS='-mno-amx-tile -mno-amx-int8 -mno-amx-bf16'"
+fi
+CMAKE_FLAGS="$LLAMA_BASE_ARGS $NO_AMX ${LLAMA_CMAKE_ARGS:-}"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 t0=$(date +%s)
@@ -47,7 +55,7 @@ if ! "$PY" -c "import llama_cpp, sys; sys.exit(0 if llama_cpp.__version__ == '$L
     step "compiling llama-cpp-python $LLAMA_VERSION from source (about 20 minutes on 2 cores; once per machine)"
     mkdir -p "$wheelhouse"
     CMAKE_ARGS="$CMAKE_FLAGS" CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-      "$PY" -m pip wheel --no-deps --no-binary llama-cpp-python -w "$wheelhouse" "llama-cpp-python==$LLAMA_VERSION"
+      "$PY" -m pip wheel --no-cache-dir --no-deps --no-binary llama-cpp-python -w "$wheelhouse" "llama-cpp-python==$LLAMA_VERSION"
   fi
   step "installing llama-cpp-python from $wheelhouse"
   "$PY" -m pip install --no-deps "$wheelhouse"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
