@@ -16,7 +16,7 @@ from interviewer.engines.fakes import FakeTTS
 from interviewer.errors import ModelError
 from interviewer.interview.bank import Bank, load_bank
 from interviewer.interview.followup import HANDOFF_S, FollowUp, FollowUpPolicy
-from interviewer.pipeline.speaker import Speaker
+from interviewer.pipeline.speaker import SENTENCE_GAP_S, Speaker, gap_after
 from interviewer.text import split_sentences
 from interviewer.types import AudioChunk
 
@@ -120,9 +120,16 @@ class _Voice:
     forever), and what is prepared is synthesized at once unless ``synthesizes`` is False."""
 
     def __init__(
-        self, aheads: list[float], *, synthesizes: bool = True, cached: tuple[str, ...] = ()
+        self,
+        aheads: list[float],
+        *,
+        synthesizes: bool = True,
+        cached: tuple[str, ...] = (),
+        etas: dict[str, float] | None = None,
     ) -> None:
         self.aheads = list(aheads)
+        #: seconds until a text not ready is synthesized (absent: not on its way)
+        self.etas = etas or {}
         self.returned: list[float] = []
         self.synthesizes = synthesizes
         self.prepared: list[str] = []
@@ -141,6 +148,13 @@ class _Voice:
         self.prepared.append(text)
         if self.synthesizes:
             self._ready.update(split_sentences(text))
+
+    def eta(self, text: str) -> float:
+        return 0.0 if self.ready(text) else self.etas.get(text, float("inf"))
+
+    def seconds(self, text: str) -> float | None:
+        # a short acknowledgement as Piper says it, with the gap after it
+        return 0.75 if self.ready(text) else None
 
 
 class _GatedLLM:
@@ -420,3 +434,42 @@ def test_the_longer_acknowledgement_when_the_quote_is_not_synthesized(bank: Bank
             policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", long_ack=long_ack)
         )
         assert pieces[0] == first and LEAD in pieces
+    # the quote is being synthesized and will be made while "Thanks." plays: the short one
+    for eta, first in ((0.3, "Thanks."), (1.5, long_ack)):
+        policy.voice = _Voice(
+            [0.0], synthesizes=False, cached=(long_ack, "Thanks."), etas={LEAD: eta}
+        )
+        pieces = list(
+            policy.compose(q, COST_ANSWER, [], done.append, ack="Thanks.", long_ack=long_ack)
+        )
+        assert pieces[0] == first, eta
+
+
+def test_the_speaker_says_when_a_sentence_will_be_synthesized() -> None:
+    tts = _GatedTTS("A long sentence in flight.")
+    playback = PlaybackBuffer(16_000)
+    speaker = Speaker(tts, playback)
+    speaker.start()
+    try:
+        speaker.prepare("Thanks.")
+        assert _wait(lambda: speaker.ready("Thanks."))
+        assert speaker.eta("Thanks.") == 0.0
+        length = speaker.seconds("Thanks.")
+        assert length is not None and length == pytest.approx(
+            len("Thanks.") * 0.01 + gap_after("Thanks."), abs=0.02
+        )
+        assert gap_after("Thanks.") == 0.0 and gap_after("Tell me more.") == SENTENCE_GAP_S
+        assert speaker.eta("Never prepared.") == float("inf")
+        assert speaker.seconds("Never prepared.") is None
+        speaker.prepare("A long sentence in flight.", urgent=True)
+        assert tts.started.wait(5)
+        speaker.prepare("Queued behind it.", urgent=True)
+        in_flight = speaker.eta("A long sentence in flight.")
+        behind = speaker.eta("Queued behind it.")
+        assert 0.0 <= in_flight < behind < float("inf")
+        tts.release.set()
+        assert _wait(lambda: speaker.ready("Queued behind it."))
+        assert speaker.eta("A long sentence in flight. Queued behind it.") == 0.0
+    finally:
+        tts.release.set()
+        speaker.stop()

@@ -42,6 +42,13 @@ def test_clauses_carry_their_subject_and_drop_fragments() -> None:
         "I worked with a designer and two engineers",
         "we compared old and new flows",
     ]
+    # the recogniser closed a sentence at a pause inside a list of actions: the subject holds
+    assert (
+        answer_clauses(
+            "I told my manager early, cut the scope. And delivered the core analysis a week later."
+        )[-1]
+        == "I delivered the core analysis a week later"
+    )
 
 
 def test_unexplained_number_and_decision_are_probed(bank: Bank) -> None:

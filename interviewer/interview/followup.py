@@ -40,6 +40,7 @@ from interviewer.interview.pacing import (
     PACE_CAP_S,
     POLL_S,
     Voice,
+    in_time,
     soon_ready,
 )
 from interviewer.interview.probes import plan_probes
@@ -390,8 +391,11 @@ class FollowUpPolicy:
             return FollowUp(plan.text, "rule", f"{why}; {plan.reason}", got and got[2], lead_in)
 
         voice.prepare(plan.text, urgent=True)  # already done, unless the answer changed since
-        if long_ack and voice.ready(long_ack) and not voice.ready(plan.lead or plan.text):
-            ack = long_ack  # more time for the quote's synthesis, without another sentence
+        if long_ack and voice.ready(long_ack) and not in_time(voice, plan.lead or plan.text, ack):
+            # more time for the quote's synthesis, without another sentence; not when the
+            # quote will be made while the short one plays (it usually is: its text came a
+            # few hundred ms before the turn ended, and takes about that to synthesize)
+            ack = long_ack
         if ack:
             yield ack  # cached audio: the candidate hears the interviewer at once
         text = wait_for(lambda proposal: proposal)

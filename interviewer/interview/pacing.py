@@ -14,6 +14,7 @@ __all__ = [
     "PACE_CAP_S",
     "POLL_S",
     "Voice",
+    "in_time",
     "soon_ready",
 ]
 
@@ -30,6 +31,9 @@ POLL_S = 0.03
 AUDIO_FIRST_S = 3.0
 #: The longest :meth:`FollowUpPolicy.compose` waits on one sentence (a voice that stopped).
 PACE_CAP_S = 10.0
+#: How much sooner than the sentence playing ends a synthesis must be due to count as in time
+#: (:func:`in_time`): the voice's speed is an average, and a busy CPU slows one synthesis.
+ETA_MARGIN_S = 0.1
 
 
 class Voice(Protocol):
@@ -47,6 +51,24 @@ class Voice(Protocol):
     def prepare(self, text: str, *, urgent: bool = False) -> None:
         """Synthesize ``text`` ahead (``urgent``: before anything else prepared)."""
         ...
+
+    def eta(self, text: str) -> float:
+        """Seconds until ``text`` is synthesized (0: it is; infinite: not on its way)."""
+        ...
+
+    def seconds(self, text: str) -> float | None:
+        """How long ``text`` plays, if it is synthesized."""
+        ...
+
+
+def in_time(voice: Voice, text: str, before: str) -> bool:
+    """True if ``text`` will be synthesized by the time ``before`` (synthesized) has played:
+    said after it, it follows at the natural pause. A reply that is about to say ``before``
+    asks this to choose it over a longer sentence that buys the synthesis more time."""
+    if voice.ready(text):
+        return True
+    length = voice.seconds(before)
+    return length is not None and voice.eta(text) <= length - ETA_MARGIN_S
 
 
 def soon_ready(voice: Voice, text: str) -> bool:

@@ -128,9 +128,11 @@ def answer_clauses(answer: str) -> list[str]:
     the candidate's actions gets its "I" back.
     """
     clauses: list[str] = []
+    # kept from one sentence to the next: the recogniser often ends a sentence at a pause
+    # inside a list of actions ("I cut the scope. And delivered the analysis a week later.")
+    subject = ""
     for sentence in split_sentences(" ".join(answer.split())):
         sentence = sentence.rstrip(".!?")
-        subject = ""
         for piece in _CLAUSE_SPLIT.split(sentence):
             tokens = _strip_lead(piece.split())
             if not tokens:

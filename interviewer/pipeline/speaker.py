@@ -8,9 +8,11 @@ acknowledgements) is synthesized ahead of time into a small cache while the cand
 from __future__ import annotations
 
 import contextlib
+import math
 import queue
 import re
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +28,13 @@ from interviewer.types import AudioArray
 #: Silence added after each sentence; with Piper's own edges (about 0.2 s) the pause between
 #: two sentences is about 0.35 s.
 SENTENCE_GAP_S = 0.12
+
+
+def gap_after(sentence: str) -> float:
+    """The silence added after ``sentence``. None after a one- or two-word acknowledgement
+    ("Thanks.", "Got it."): said as a lead-in, it runs on into what follows after Piper's own
+    0.2 s, as a person says "Okay. Tell me about..."; a whole sentence gets the full pause."""
+    return 0.0 if len(sentence.split()) <= 2 and sentence.endswith(".") else SENTENCE_GAP_S
 
 _ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|prof|inc|st|jr|sr)\.$", re.I)
 
@@ -75,6 +84,14 @@ class _Job:
     on_audio: Callable[[], None] | None
 
 
+#: Put in the job queue by an urgent :meth:`Speaker.prepare`: the worker, idle and waiting on
+#: the queue, starts that synthesis now rather than at its next poll (up to 50 ms later).
+_WAKE = _Job(-1, -1, "", None)
+#: Synthesis seconds per character before the first sentence is timed (Piper medium on 2
+#: loaded cores; an idle core does about 4 ms).
+_SECONDS_PER_CHAR = 0.01
+
+
 class Speaker:
     """Owns the TTS engine on one worker thread."""
 
@@ -96,6 +113,10 @@ class Speaker:
         self._thread: threading.Thread | None = None
         self.cache_hits = 0
         self.synthesized = 0
+        #: the sentence being synthesized: (sentence, started, expected seconds)
+        self._busy: tuple[str, float, float] | None = None
+        #: synthesis seconds per character, a moving average over what this voice made
+        self._per_char = _SECONDS_PER_CHAR
 
     # ---------------------------------------------------------------- control
     def start(self) -> None:
@@ -145,6 +166,8 @@ class Speaker:
                 with contextlib.suppress(ValueError):  # the worker may have taken it
                     self._urgent.remove(sentence)
                 self._urgent.appendleft(sentence)
+            if sentences:
+                self._jobs.put(_WAKE)
             return
         for sentence in sentences:
             try:
@@ -157,6 +180,47 @@ class Speaker:
         sentences = split_sentences(text)
         with self._cache_lock:
             return bool(sentences) and all(s in self._cache for s in sentences)
+
+    def eta(self, text: str) -> float:
+        """Seconds until every sentence of ``text`` is synthesized: 0 when it is, infinite
+        when it is not on its way (neither being synthesized nor prepared urgently).
+
+        An estimate, from the sentences ahead of it in the worker's order and this voice's
+        measured synthesis speed: what a reply can count on before it commits to a sentence
+        (a short acknowledgement, or a longer one to cover the synthesis).
+        """
+        sentences = split_sentences(text)
+        if not sentences:
+            return math.inf
+        with self._cache_lock:
+            missing = {s for s in sentences if s not in self._cache}
+            if not missing:
+                return 0.0
+            busy, urgent = self._busy, list(self._urgent)
+            cached = set(self._cache)
+        wait = 0.0
+        if busy is not None:
+            sentence, started, expected = busy
+            wait = max(0.0, started + expected - time.monotonic())
+            missing.discard(sentence)
+        for sentence in urgent:
+            if not missing:
+                break
+            if sentence not in cached:
+                wait += len(sentence) * self._per_char
+                missing.discard(sentence)
+        return wait if not missing else math.inf
+
+    def seconds(self, text: str) -> float | None:
+        """How long ``text`` plays (with the gaps after its sentences), if it is synthesized."""
+        total = 0.0
+        with self._cache_lock:
+            for sentence in split_sentences(text):
+                audio = self._cache.get(sentence)
+                if audio is None:
+                    return None
+                total += len(audio) / self.playback.sample_rate + gap_after(sentence)
+        return total or None
 
     def ahead(self) -> float:
         """Seconds of the interviewer's voice still to play before a sentence said now would.
@@ -186,13 +250,23 @@ class Speaker:
         cached = self._cached(sentence)
         if cached is not None:
             return cached
-        parts = [
-            resample(c.audio, c.sample_rate, self.playback.sample_rate)
-            for c in self.tts.synthesize(sentence)
-        ]
+        started = time.monotonic()
+        with self._cache_lock:
+            self._busy = (sentence, started, len(sentence) * self._per_char)
+        try:
+            parts = [
+                resample(c.audio, c.sample_rate, self.playback.sample_rate)
+                for c in self.tts.synthesize(sentence)
+            ]
+        finally:
+            with self._cache_lock:
+                self._busy = None
         audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         self.synthesized += 1
         with self._cache_lock:
+            if sentence:
+                took = (time.monotonic() - started) / len(sentence)
+                self._per_char = 0.7 * self._per_char + 0.3 * took
             self._cache[sentence] = audio
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -200,7 +274,7 @@ class Speaker:
 
     def _write(self, utterance: int, sentence: str, audio: AudioArray) -> None:
         # a short gap between sentences, as a speaker breathes
-        gap = np.zeros(int(SENTENCE_GAP_S * self.playback.sample_rate), dtype=np.float32)
+        gap = np.zeros(int(gap_after(sentence) * self.playback.sample_rate), dtype=np.float32)
         self.playback.write(utterance, sentence, np.concatenate([audio, gap]))
 
     def _run(self) -> None:
@@ -208,10 +282,14 @@ class Speaker:
             try:
                 job = self._jobs.get(timeout=0.05)
             except queue.Empty:
+                job = _WAKE
+            if job is _WAKE:
                 # idle: synthesize what is likely to be said next
-                try:
-                    sentence = self._urgent.popleft()
-                except IndexError:
+                with self._cache_lock:  # taken and marked busy at once, for eta()
+                    sentence = self._urgent.popleft() if self._urgent else None
+                    if sentence is not None and sentence not in self._cache:
+                        self._busy = (sentence, time.monotonic(), len(sentence) * self._per_char)
+                if sentence is None:
                     try:
                         sentence = self._prepare.get_nowait()
                     except queue.Empty:
