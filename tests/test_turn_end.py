@@ -37,6 +37,8 @@ SR = 16_000
         (FOLLOW, "short"),
         ("Thank you. How would you explain overfitting to a product manager?", "explain"),
         ("Understood, thank you. Tell me about a mistake you made.", "story"),
+        ("Alright. Tell me about a time you said no to a request. Why, and how?", "story"),
+        ("You said you cut the scope at a time of crisis. How did you measure that?", "short"),
         (None, "unknown"),
     ],
 )

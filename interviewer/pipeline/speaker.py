@@ -36,6 +36,7 @@ def gap_after(sentence: str) -> float:
     0.2 s, as a person says "Okay. Tell me about..."; a whole sentence gets the full pause."""
     return 0.0 if len(sentence.split()) <= 2 and sentence.endswith(".") else SENTENCE_GAP_S
 
+
 _ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|prof|inc|st|jr|sr)\.$", re.I)
 
 

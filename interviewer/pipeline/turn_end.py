@@ -110,8 +110,16 @@ def question_kind(question: str | None) -> QuestionKind:
         return "unknown"
     # what the interviewer said may open with an acknowledgement ("Thank you. How would ...")
     sentences = split_sentences(q) or [q]
-    asked = next((s for s in reversed(sentences) if s.rstrip().endswith("?")), sentences[-1])
+    at = next(
+        (i for i in range(len(sentences) - 1, -1, -1) if sentences[i].rstrip().endswith("?")),
+        len(sentences) - 1,
+    )
+    asked = sentences[at]
     if _STORY.search(asked):
+        return "story"
+    # "Tell me about a time you said no. Why, and how?": a short question that completes the
+    # request before it asks for that request's kind of answer
+    if at > 0 and len(asked.split()) <= 5 and _STORY.search(sentences[at - 1]):
         return "story"
     if _EXPLAIN.search(asked) and len(asked.split()) >= 7:
         return "explain"
