@@ -23,6 +23,7 @@ from interviewer.pipeline.record import (
     key_terms,
     repair,
     repeated_ngrams,
+    words_kept,
 )
 from interviewer.pipeline.transcriber import StreamingTranscriber
 from interviewer.scoring.evidence import (
@@ -357,6 +358,65 @@ def test_the_incremental_full_pass_equals_the_one_shot_pass(group_s: float) -> N
     assert starts == sorted(starts)
     for a, b in zip(one_words, inc_words, strict=False):
         assert b.start == pytest.approx(a.start, abs=0.05)
+
+
+class _SignOffSTT(_CodedSTT):
+    """``_CodedSTT`` that, like tiny.en on real clips, writes a looping sign-off into the
+    silence at the end of each full pass ("We'll see you next time. See you next time. ..."):
+    at a group's end that is inside the answer. Its text-only calls hear the words as the full
+    pass does, so the stream is a witness of what was said."""
+
+    LOOP = "See you next time. See you next time. See you next time."
+
+    def transcribe(  # type: ignore[no-untyped-def]
+        self, audio, *, word_timestamps=True, beam_size=1, initial_prompt=None, hotwords=None
+    ):
+        heard = super().transcribe(audio, word_timestamps=True)
+        if not word_timestamps:
+            self.word_calls.pop()
+            return Transcript(text=heard.text, segments=(), duration=heard.duration)
+        end = heard.duration
+        loop = tuple(Word(w, end, end, 0.6) for w in self.LOOP.split())
+        return Transcript(
+            text=f"{heard.text} {self.LOOP}",
+            segments=(*heard.segments, Segment(end, end, self.LOOP, loop)),
+            duration=end,
+        )
+
+
+@pytest.mark.parametrize("group_s", [1e9, 1.5])
+def test_a_phrase_written_into_silence_leaves_the_text_and_the_words(group_s: float) -> None:
+    """The words of record follow the text of record: a loop the repair drops has no words
+    left to count as speech (CI, tiny.en: the first group's words ended in "we'll see you
+    next time" four times though its text did not)."""
+    stt = _SignOffSTT()
+    tr = StreamingTranscriber(stt, time.monotonic, partial_every_s=1e9, words_group_s=group_s)
+    tr.start()
+    try:
+        words, text = _coded_answer(tr, pieces=7)
+    finally:
+        tr.stop()
+    expected = " ".join(f"w{k}" for k in range(1, 8))
+    assert (len(stt.word_calls) > 1) == (group_s < 100)
+    assert text == expected
+    assert [w.word for w in words] == expected.split()
+    replaced = tr.repairs[tr.epoch].replaced
+    assert replaced and all(full == _SignOffSTT.LOOP and not kept for full, kept in replaced)
+
+
+def test_words_kept_follow_what_the_repair_kept() -> None:
+    loop = "of the day of the day"
+    said = [Word(w, i / 10, i / 10 + 0.1, 0.9) for i, w in enumerate(loop.split(" "))]
+    assert words_kept(said, "of the day of the day", "of the day of the day") == said
+    assert words_kept(said, "of the day of the day", "") == []
+    assert [w.word for w in words_kept(said, "of the day of the day", "of the day")] == [
+        "of",
+        "the",
+        "day",
+    ]
+    fixed = repair(["Fine.", "Thank you.", "It works."], "fine it works")
+    assert fixed.kept == ("Fine.", "", "It works.")
+    assert repair(["", "Fine."], "").kept == ("", "Fine.")
 
 
 # ------------------------------------------------------------------------------ unsure words

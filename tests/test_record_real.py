@@ -68,8 +68,9 @@ def test_no_word_is_doubled_or_dropped_where_pieces_join(real_stt, group_s) -> N
     words, text, streamed, passes = _run_answer(real_stt, pieces, words_group_s=group_s)
     assert text is not None and words
     assert passes == (1 if group_s > 100 else 2), passes
-    # the word timestamps hold each word of the text in order, none twice at a join (the
-    # repair may have dropped a stretch from the text: its words stay, unquoted)
+    # the word timestamps hold each word of the text in order, none twice at a join, and none
+    # of a stretch the repair dropped (tiny.en writes "We'll see you next time, see you next
+    # time, ..." into the silence at the end of the first group on some CPUs)
     heard = normalize_text(" ".join(w.word for w in words)).split()
     rest = iter(heard)
     assert all(w in rest for w in normalize_text(text).split()), (heard, text)

@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from interviewer.types import Word
+
 __all__ = [
     "COMPRESSION_GUARD",
     "FinalDecoding",
@@ -41,6 +43,7 @@ __all__ = [
     "question_terms",
     "repair",
     "repeated_ngrams",
+    "words_kept",
 ]
 
 #: Whisper's threshold for a looping decode (gzip ratio of the text's bytes).
@@ -199,6 +202,9 @@ class Repair:
     text: str
     #: (full-pass text, streamed text kept instead) per replaced stretch
     replaced: tuple[tuple[str, str], ...] = ()
+    #: what was kept of each stretch given to :func:`repair`, in order ("" where it was
+    #: dropped), so the word timestamps can follow the text (see :func:`words_kept`)
+    kept: tuple[str, ...] = ()
 
 
 def repair(
@@ -220,7 +226,7 @@ def repair(
     """
     pieces = [s.strip() for s in stretches if s and s.strip()]
     if not streamed.strip():
-        return Repair(" ".join(pieces))
+        return Repair(" ".join(pieces), kept=tuple((s or "").strip() for s in stretches))
     full_words: list[str] = []
     owner: list[int] = []
     for i, s in enumerate(pieces):
@@ -247,6 +253,7 @@ def repair(
     agree = same >= 0.5 * len(full_words)
     out: list[str] = []
     replaced: list[tuple[str, str]] = []
+    kept_of: list[str] = []
     start = 0
     for i, piece in enumerate(pieces):
         n = sum(1 for o in owner if o == i)
@@ -268,12 +275,34 @@ def repair(
             kept = ""
         if kept != piece:
             replaced.append((piece, kept))
+        kept_of.append(kept)
         if kept:
             out.append(kept)
     if len(full_words) in dropped:
         out.append(dropped[len(full_words)])
         replaced.append(("", dropped[len(full_words)]))
-    return Repair(" ".join(out), tuple(replaced))
+    it = iter(kept_of)
+    per_stretch = tuple(next(it) if s and s.strip() else "" for s in stretches)
+    return Repair(" ".join(out), tuple(replaced), per_stretch)
+
+
+def words_kept(words: Sequence[Word], heard: str, kept: str) -> list[Word]:
+    """The words of a stretch the full pass ``heard`` that hold what :func:`repair` ``kept``
+    of it: all where it was kept whole, none where it was dropped (a phrase written into
+    silence), and where it was replaced, those the kept text shares in order (one copy of a
+    loop). The word timestamps feed the delivery figures and the unsure-word marks; a loop's
+    words there would count speech that was never said."""
+    if kept == heard:
+        return list(words)
+    if not kept:
+        return []
+    matcher = difflib.SequenceMatcher(
+        None, [_norm(w.word) for w in words], [_norm(w) for w in kept.split()], autojunk=False
+    )
+    out: list[Word] = []
+    for a, _, size in matcher.get_matching_blocks():
+        out.extend(words[a : a + size])
+    return out
 
 
 def _better(full: str, streamed: str, guard: float) -> str:

@@ -43,9 +43,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from interviewer.engines.base import STT
-from interviewer.pipeline.record import FinalDecoding, Repair, repair
+from interviewer.pipeline.record import (
+    FinalDecoding,
+    Repair,
+    degenerate,
+    repair,
+    words_kept,
+)
 from interviewer.pipeline.turn_end import Prosody, lone_tail, prosody_at_pause
 from interviewer.types import SAMPLE_RATE, AudioArray, Word
+
+#: one segment of a full pass: its text and its words (utterance-relative times)
+_Stretch = tuple[str, list[Word]]
 
 
 def _norm(word: str) -> str:
@@ -150,8 +159,8 @@ class StreamingTranscriber:
         self._last_partial_at = 0
         self._word_jobs: deque[_WordJob] = deque()
         self._words_pending: dict[int, int] = {}
-        #: per utterance, each full pass's (offset, segment texts, words in answer time)
-        self._texts: dict[int, list[tuple[float, list[str], list[Word]]]] = {}
+        #: per utterance, each pass's offset and its stretches (segment text, its words)
+        self._texts: dict[int, list[tuple[float, list[_Stretch]]]] = {}
         self._streamed: dict[int, str] = {}
         self._finished: set[int] = set()  # utterances whose last piece is queued
         self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
@@ -287,23 +296,30 @@ class StreamingTranscriber:
                 if left <= 0:
                     break
                 self._cond.wait(left)
-            text = ""
-            stretches: list[str] = []
-            words: list[Word] = []
-            for _, segments, pass_words in sorted(self._texts.get(epoch, []), key=lambda p: p[0]):
+            stretches: list[_Stretch] = []
+            for _, segments in sorted(self._texts.get(epoch, []), key=lambda p: p[0]):
                 # a word cut where one pass ends is heard again at the start of the next (a
-                # pass is never dropped whole: the same short phrase may really be said twice)
-                said = " ".join(segments)
+                # pass is never dropped whole: the same short phrase may really be said twice).
+                # The seam is looked for before a loop written into the silence at the end of
+                # the last pass ("We'll see you next time, see you next time, ..."), which
+                # the repair drops
+                text = " ".join(seg for seg, _ in _before_loop(stretches))
+                said = " ".join(seg for seg, _ in segments)
                 joined = join_text(text, said, max_overlap=min(3, len(said.split()) - 1))
                 added = joined[len(text) :].strip()
-                text = joined
                 first = len(said.split()) - len(added.split()) if added else 0
                 stretches.extend(_drop_words(segments, first))
-                words.extend(_drop_heard_again(pass_words, said.split()[:first]))
+            words = [w for _, ws in stretches for w in ws]
             if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
                 return words, None
-            fixed = repair(stretches, self._streamed.get(epoch, ""))
+            fixed = repair([seg for seg, _ in stretches], self._streamed.get(epoch, ""))
             self.repairs[epoch] = fixed
+            # the words follow the text: none for a phrase written into silence or a loop
+            words = [
+                w
+                for (seg, ws), kept in zip(stretches, fixed.kept, strict=True)
+                for w in words_kept(ws, seg, kept)
+            ]
             return words, fixed.text.strip()
 
     def take_audio(self) -> AudioArray:
@@ -365,12 +381,18 @@ class StreamingTranscriber:
         )
         with self._cond:
             self.calls["words"] += 1
-            shifted = [
-                Word(w.word, w.start + wj.offset, w.end + wj.offset, w.probability)
-                for w in result.words
+            stretches = [
+                (
+                    seg.text.strip(),
+                    [
+                        Word(w.word, w.start + wj.offset, w.end + wj.offset, w.probability)
+                        for w in seg.words
+                    ],
+                )
+                for seg in result.segments
+                if seg.text.strip()
             ]
-            stretches = [seg.text.strip() for seg in result.segments if seg.text.strip()]
-            self._texts.setdefault(wj.epoch, []).append((wj.offset, stretches, shifted))
+            self._texts.setdefault(wj.epoch, []).append((wj.offset, stretches))
             self._words_pending[wj.epoch] = max(0, self._words_pending.get(wj.epoch, 1) - 1)
             self._cond.notify_all()
 
@@ -485,21 +507,30 @@ class StreamingTranscriber:
                 self.on_final(final)
 
 
-def _drop_words(segments: list[str], n: int) -> list[str]:
-    """``segments`` without their first ``n`` words (those a join found repeated)."""
+def _drop_words(segments: list[_Stretch], n: int) -> list[_Stretch]:
+    """``segments`` without their first ``n`` words (those a join found repeated), and
+    without the words timestamped for them."""
     out = []
-    for seg in segments:
+    for seg, seg_words in segments:
         words = seg.split()
         cut = min(n, len(words))
         n -= cut
         if words[cut:]:
-            out.append(" ".join(words[cut:]))
+            out.append((" ".join(words[cut:]), _drop_heard_again(seg_words, words[:cut])))
     return out
 
 
+def _before_loop(stretches: list[_Stretch]) -> list[_Stretch]:
+    """``stretches`` without the degenerate ones at their end."""
+    end = len(stretches)
+    while end and degenerate(stretches[end - 1][0]):
+        end -= 1
+    return stretches[:end]
+
+
 def _drop_heard_again(words: list[Word], dropped: list[str]) -> list[Word]:
-    """A pass's words without the leading ones its text lost at the join (``dropped``), so
-    the word timestamps hold each word once, as the text does."""
+    """A stretch's words without the leading ones its text lost at the join (``dropped``),
+    so the word timestamps hold each word once, as the text does."""
     n = 0
     while n < min(len(dropped), len(words)) and _norm(words[n].word) == _norm(dropped[n]):
         n += 1
