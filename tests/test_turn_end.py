@@ -284,3 +284,39 @@ def test_evidence_arriving_after_the_text_changes_the_wait_of_that_pause_only() 
     now = ep.last_decision
     ep.add_evidence(pause_id, llm_p_complete=0.99)
     assert ep.last_decision is now
+
+
+def test_the_live_listener_finds_the_lone_tail_before_a_pause() -> None:
+    """The listener asks for the pause's text once the pause's first silent frame has reached
+    the transcriber; the lone word before the pause must still be found there (it was only
+    found in the replay, and the live interview cut in on "... it saw, and [pause 1.7] ...")."""
+    from interviewer.engines.fakes import FakeVAD
+    from interviewer.pipeline.listener import Listener
+    from interviewer.pipeline.transcriber import StreamingTranscriber
+    from interviewer.types import Transcript
+
+    class _Text:
+        model_id = "text"
+
+        def transcribe(self, audio, **_):  # type: ignore[no-untyped-def]
+            said = "I would say the model memorised the examples it saw."
+            return Transcript(text=said, segments=(), duration=len(audio) / 16_000)
+
+    speech, gap, word, pause = [0.9] * 40, [0.1] * 6, [0.9] * 7, [0.0] * 10
+    probs = [*speech, *gap, *word, *pause]
+    tr = StreamingTranscriber(_Text(), lambda: 0.0, partial_every_s=1e9)
+    tr.start()
+    try:
+        ep = Endpointer(EndpointConfig())
+        listener = Listener(FakeVAD(probs), ep, tr)
+        listener.open(0.0, question="How would you explain overfitting to a product manager?")
+        kinds = []
+        for k in range(len(probs)):
+            ev = listener.feed(np.zeros(512, np.float32), (k + 1) * F)
+            kinds.append(ev.kind if ev is not None else None)
+        assert "pause" in kinds
+        final = tr.final_for(ep.pause_id, 5)
+    finally:
+        tr.stop()
+    assert final is not None
+    assert final.lone_tail_s == pytest.approx(7 * F)

@@ -311,8 +311,15 @@ def wait_for(p_end: float, cfg: TurnEndConfig) -> float:
 
 def lone_tail(probs: list[float], end: int, frame_s: float, threshold: float = 0.5) -> float | None:
     """The length of the last voiced run before frame ``end`` when it is one short word
-    (<= 0.45 s) set apart by a break (>= 0.12 s) from the speech before it; else None."""
+    (<= 0.45 s) set apart by a break (>= 0.12 s) from the speech before it; else None.
+
+    The silence before ``end`` is skipped: the live listener asks for the pause's text after
+    the frame that began the pause has reached the transcriber, so ``end`` falls inside the
+    pause (before, the tail was never found there, only in the replay: a cut-in on "... it
+    saw, and [pause 1.7] so it does ...", whose "and" tiny.en drops)."""
     i = min(end, len(probs)) - 1
+    while i >= 0 and probs[i] < threshold:
+        i -= 1
     run = 0
     while i >= 0 and probs[i] >= threshold:
         run += 1
