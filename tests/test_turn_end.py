@@ -222,6 +222,9 @@ def test_lone_tail_finds_a_short_word_set_apart_before_the_pause() -> None:
     assert lone_tail([*speech, 0.0], 40, F) is None
     assert lone_tail([*speech, *gap, *([0.9] * 20)], 66, F) is None
     assert lone_tail([0.0] * 10 + word, 17, F) is None
+    # a comma's break the VAD blurred to three frames still sets the word apart; two do not
+    assert lone_tail([*speech, *([0.2] * 3), *word], 50, F) == pytest.approx(7 * F)
+    assert lone_tail([*speech, *([0.2] * 2), *word], 49, F) is None
 
 
 def test_a_lone_word_the_recogniser_closed_with_a_period_means_more_is_coming() -> None:
