@@ -63,14 +63,20 @@ class _GatedTTS(FakeTTS):
         yield from super().synthesize(text)
 
 
-def test_a_cached_sentence_does_not_wait_behind_a_synthesis_in_flight() -> None:
-    tts = _GatedTTS("A long sentence prepared ahead.")
+def _gated_speaker(slow: str) -> tuple[_GatedTTS, PlaybackBuffer, Speaker]:
+    """A started speaker whose voice holds ``slow`` until released, "Thanks." in its cache."""
+    tts = _GatedTTS(slow)
     playback = PlaybackBuffer(16_000)
     speaker = Speaker(tts, playback)
     speaker.start()
+    speaker.prepare("Thanks.")
+    assert _wait(lambda: speaker.ready("Thanks."))
+    return tts, playback, speaker
+
+
+def test_a_cached_sentence_does_not_wait_behind_a_synthesis_in_flight() -> None:
+    tts, playback, speaker = _gated_speaker("A long sentence prepared ahead.")
     try:
-        speaker.prepare("Thanks.")
-        assert _wait(lambda: speaker.ready("Thanks."))
         speaker.prepare("A long sentence prepared ahead.")
         assert tts.started.wait(5)
         # the worker is busy synthesizing; the acknowledgement is in the buffer already
@@ -446,13 +452,8 @@ def test_the_longer_acknowledgement_when_the_quote_is_not_synthesized(bank: Bank
 
 
 def test_the_speaker_says_when_a_sentence_will_be_synthesized() -> None:
-    tts = _GatedTTS("A long sentence in flight.")
-    playback = PlaybackBuffer(16_000)
-    speaker = Speaker(tts, playback)
-    speaker.start()
+    tts, _, speaker = _gated_speaker("A long sentence in flight.")
     try:
-        speaker.prepare("Thanks.")
-        assert _wait(lambda: speaker.ready("Thanks."))
         assert speaker.eta("Thanks.") == 0.0
         length = speaker.seconds("Thanks.")
         assert length is not None and length == pytest.approx(
