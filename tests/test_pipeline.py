@@ -227,7 +227,7 @@ def test_sequential_baseline_runs_the_same_interview() -> None:
 
 
 def test_join_text_drops_words_repeated_across_a_pause() -> None:
-    from interviewer.pipeline.transcriber import join_text
+    from interviewer.pipeline.seams import join_text
 
     assert join_text("Sure.", "Sure. At my last job,") == "Sure. At my last job,"
     assert join_text("I led the project", "the project and we saved") == (

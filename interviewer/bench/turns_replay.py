@@ -19,7 +19,7 @@ from interviewer.audio.candidate import CandidateScript, render_text
 from interviewer.bench.common import EngineSet, Progress
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
 from interviewer.pipeline.records import percentiles_ms
-from interviewer.pipeline.transcriber import join_text
+from interviewer.pipeline.seams import join_text
 from interviewer.pipeline.turn_end import (
     Prosody,
     TurnEvidence,

@@ -22,8 +22,9 @@ from interviewer.pipeline.events import (
     RunnerEvent,
 )
 from interviewer.pipeline.records import Exchange, ExchangeRecord, TurnLog, transcript_doc
+from interviewer.pipeline.seams import join_text
 from interviewer.pipeline.speaker import Speaker
-from interviewer.pipeline.transcriber import StreamingTranscriber, join_text
+from interviewer.pipeline.transcriber import StreamingTranscriber
 from interviewer.types import Word
 
 if TYPE_CHECKING:

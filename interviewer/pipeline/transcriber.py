@@ -43,36 +43,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from interviewer.engines.base import STT
-from interviewer.pipeline.record import (
-    FinalDecoding,
-    Repair,
-    degenerate,
-    repair,
-    words_kept,
-)
+from interviewer.pipeline.record import FinalDecoding, Repair, repair, words_kept
+from interviewer.pipeline.seams import Stretch, join_passes, join_text
 from interviewer.pipeline.turn_end import Prosody, lone_tail, prosody_at_pause
 from interviewer.types import SAMPLE_RATE, AudioArray, Word
-
-#: one segment of a full pass: its text and its words (utterance-relative times)
-_Stretch = tuple[str, list[Word]]
-
-
-def _norm(word: str) -> str:
-    return word.strip(".,!?;:\"'()…-").lower()
-
-
-def join_text(committed: str, new: str, max_overlap: int = 3) -> str:
-    """``committed`` + ``new``, minus words ``new`` repeats from the end of ``committed``.
-
-    The audio of a word cut by a pause can reach past the pause's first silent block, and
-    Whisper then hears the word again at the start of the next piece ("Sure. Sure. At my").
-    """
-    old_words, new_words = committed.split(), new.split()
-    for k in range(min(max_overlap, len(old_words), len(new_words)), 0, -1):
-        if [_norm(w) for w in old_words[-k:]] == [_norm(w) for w in new_words[:k]]:
-            new_words = new_words[k:]
-            break
-    return " ".join([*old_words, *new_words])
 
 
 @dataclass
@@ -160,7 +134,7 @@ class StreamingTranscriber:
         self._word_jobs: deque[_WordJob] = deque()
         self._words_pending: dict[int, int] = {}
         #: per utterance, each pass's offset and its stretches (segment text, its words)
-        self._texts: dict[int, list[tuple[float, list[_Stretch]]]] = {}
+        self._texts: dict[int, list[tuple[float, list[Stretch]]]] = {}
         self._streamed: dict[int, str] = {}
         self._finished: set[int] = set()  # utterances whose last piece is queued
         self._finish_pause: tuple[int, int] | None = None  # (epoch, pause_id) that ends the turn
@@ -296,19 +270,8 @@ class StreamingTranscriber:
                 if left <= 0:
                     break
                 self._cond.wait(left)
-            stretches: list[_Stretch] = []
-            for _, segments in sorted(self._texts.get(epoch, []), key=lambda p: p[0]):
-                # a word cut where one pass ends is heard again at the start of the next (a
-                # pass is never dropped whole: the same short phrase may really be said twice).
-                # The seam is looked for before a loop written into the silence at the end of
-                # the last pass ("We'll see you next time, see you next time, ..."), which
-                # the repair drops
-                text = " ".join(seg for seg, _ in _before_loop(stretches))
-                said = " ".join(seg for seg, _ in segments)
-                joined = join_text(text, said, max_overlap=min(3, len(said.split()) - 1))
-                added = joined[len(text) :].strip()
-                first = len(said.split()) - len(added.split()) if added else 0
-                stretches.extend(_drop_words(segments, first))
+            passes = sorted(self._texts.get(epoch, []), key=lambda p: p[0])
+            stretches = join_passes(segments for _, segments in passes)
             words = [w for _, ws in stretches for w in ws]
             if self._words_pending.get(epoch, 0) > 0 or epoch not in self._texts:
                 return words, None
@@ -505,33 +468,3 @@ class StreamingTranscriber:
                 self.on_partial(text)
             if final is not None and self.on_final is not None:
                 self.on_final(final)
-
-
-def _drop_words(segments: list[_Stretch], n: int) -> list[_Stretch]:
-    """``segments`` without their first ``n`` words (those a join found repeated), and
-    without the words timestamped for them."""
-    out = []
-    for seg, seg_words in segments:
-        words = seg.split()
-        cut = min(n, len(words))
-        n -= cut
-        if words[cut:]:
-            out.append((" ".join(words[cut:]), _drop_heard_again(seg_words, words[:cut])))
-    return out
-
-
-def _before_loop(stretches: list[_Stretch]) -> list[_Stretch]:
-    """``stretches`` without the degenerate ones at their end."""
-    end = len(stretches)
-    while end and degenerate(stretches[end - 1][0]):
-        end -= 1
-    return stretches[:end]
-
-
-def _drop_heard_again(words: list[Word], dropped: list[str]) -> list[Word]:
-    """A stretch's words without the leading ones its text lost at the join (``dropped``),
-    so the word timestamps hold each word once, as the text does."""
-    n = 0
-    while n < min(len(dropped), len(words)) and _norm(words[n].word) == _norm(dropped[n]):
-        n += 1
-    return words[n:]
