@@ -4,6 +4,7 @@ endpointer's waits and nudge on scripted VAD probabilities (no models)."""
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -307,7 +308,8 @@ def test_the_live_listener_finds_the_lone_tail_before_a_pause() -> None:
 
     speech, gap, word, pause = [0.9] * 40, [0.1] * 6, [0.9] * 7, [0.0] * 10
     probs = [*speech, *gap, *word, *pause]
-    tr = StreamingTranscriber(_Text(), lambda: 0.0, partial_every_s=1e9)
+    # a real clock: final_for's timeout must run out if the final never comes
+    tr = StreamingTranscriber(_Text(), time.monotonic, partial_every_s=1e9)
     tr.start()
     try:
         ep = Endpointer(EndpointConfig())
