@@ -20,6 +20,7 @@ from interviewer.bench.common import EngineSet, Progress
 from interviewer.pipeline.endpointing import EndpointConfig, Endpointer
 from interviewer.pipeline.records import percentiles_ms
 from interviewer.pipeline.seams import join_text
+from interviewer.pipeline.transcriber import with_trailing_silence
 from interviewer.pipeline.turn_end import (
     Prosody,
     TurnEvidence,
@@ -205,7 +206,7 @@ def prepare_replay(
                 upto = start * FRAME
                 piece = audio[last_cut:upto]
                 t0 = time.perf_counter()
-                result = eng.stt.transcribe(piece, word_timestamps=False)
+                result = eng.stt.transcribe(with_trailing_silence(piece), word_timestamps=False)
                 stt_s = time.perf_counter() - t0
                 said = join_text(said, result.text).strip()
                 prosody = prosody_at_pause(audio[max(0, upto - SAMPLE_RATE) : upto])
