@@ -61,3 +61,42 @@ def test_speaker_caches_prepared_sentences() -> None:
         assert tts.spoken.count("Something new.") == 1
     finally:
         speaker.stop()
+
+
+class _FailingTTS(FakeTTS):
+    """Raises on the sentences in ``fail`` (each time, or only the first ``times``)."""
+
+    def __init__(self, fail: dict[str, int]) -> None:
+        super().__init__(seconds_per_char=0.001)
+        self.fail = dict(fail)
+
+    def synthesize(self, text):  # type: ignore[no-untyped-def]
+        if self.fail.get(text, 0) > 0:
+            self.fail[text] -= 1
+            raise RuntimeError(f"replica lost while saying {text!r}")
+        yield from super().synthesize(text)
+
+
+def test_an_engine_error_never_stops_the_worker() -> None:
+    """A failed synthesis made ahead is made again when said; a sentence that fails twice is
+    skipped; the sentences after it are still spoken, and waiting on them never hangs (a
+    cluster interview hung in wait_idle when a node with a TTS replica went away)."""
+    import time
+
+    tts = _FailingTTS({"Ahead.": 1, "Flaky.": 1, "Broken.": 5})
+    playback = PlaybackBuffer(16_000)
+    speaker = Speaker(tts, playback)
+    speaker.start()
+    try:
+        speaker.prepare("Ahead.")
+        deadline = time.monotonic() + 5
+        while tts.fail["Ahead."] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert tts.fail["Ahead."] == 0  # the guess failed on the worker
+        for i, sentence in enumerate(["Ahead.", "Flaky.", "Broken.", "After."]):
+            speaker.say(i + 1, sentence)
+        assert speaker.wait_idle(5)
+        assert speaker.failed == 1
+        assert tts.spoken == ["Ahead.", "Flaky.", "After."]
+    finally:
+        speaker.stop()

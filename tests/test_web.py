@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -158,11 +159,25 @@ class Socket:
         self.messages: list[dict[str, Any]] = []
         self.audio_bytes = 0
 
+    def _receive(self, timeout: float) -> Any:
+        """The next message, or an AssertionError after ``timeout``: the test client's own
+        receive waits forever, and a server that stops sending (a stuck interview) hung the
+        whole test run instead of failing one test."""
+
+        async def receive() -> Any:
+            with anyio.fail_after(max(0.01, timeout)):
+                return await self.ws._send_rx.receive()
+
+        try:
+            return self.ws.portal.call(receive)
+        except TimeoutError:
+            raise AssertionError(f"timed out; messages so far: {self.messages}") from None
+
     def until(self, pred: Any, timeout: float = 20.0) -> dict[str, Any]:
         """Read messages until one satisfies ``pred`` (then return it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            msg = self.ws.receive()
+            msg = self._receive(deadline - time.monotonic())
             if msg["type"] == "websocket.close":
                 raise AssertionError(f"socket closed; messages so far: {self.messages}")
             if msg.get("bytes") is not None:

@@ -8,6 +8,7 @@ acknowledgements) is synthesized ahead of time into a small cache while the cand
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import queue
 import re
@@ -28,6 +29,8 @@ from interviewer.types import AudioArray
 #: Silence added after each sentence; with Piper's own edges (about 0.2 s) the pause between
 #: two sentences is about 0.35 s.
 SENTENCE_GAP_S = 0.12
+
+log = logging.getLogger(__name__)
 
 
 def gap_after(sentence: str) -> float:
@@ -114,6 +117,8 @@ class Speaker:
         self._thread: threading.Thread | None = None
         self.cache_hits = 0
         self.synthesized = 0
+        #: sentences that could not be synthesized (the engine raised twice) and were skipped
+        self.failed = 0
         #: the sentence being synthesized: (sentence, started, expected seconds)
         self._busy: tuple[str, float, float] | None = None
         #: synthesis seconds per character, a moving average over what this voice made
@@ -273,6 +278,18 @@ class Speaker:
                 self._cache.popitem(last=False)
         return audio
 
+    def _synthesize(self, sentence: str) -> AudioArray | None:
+        """The sentence's audio, tried twice; None if the engine fails both times. The worker
+        must outlive an engine error: the runner waits for every queued sentence, and a dead
+        worker left that wait hanging for the rest of the interview."""
+        for attempt in (1, 2):
+            try:
+                return self._audio_for(sentence)
+            except Exception:
+                log.warning("synthesis failed (try %d of 2): %r", attempt, sentence, exc_info=True)
+        self.failed += 1
+        return None
+
     def _write(self, utterance: int, sentence: str, audio: AudioArray) -> None:
         # a short gap between sentences, as a speaker breathes
         gap = np.zeros(int(gap_after(sentence) * self.playback.sample_rate), dtype=np.float32)
@@ -295,15 +312,20 @@ class Speaker:
                         sentence = self._prepare.get_nowait()
                     except queue.Empty:
                         continue
-                self._audio_for(sentence)
+                # a sentence made ahead is a guess: if the engine fails on it (a remote
+                # replica lost with its node), the sentence is made again when it is said
+                try:
+                    self._audio_for(sentence)
+                except Exception:
+                    log.warning("synthesis ahead of time failed: %r", sentence, exc_info=True)
                 continue
             if job is None:
                 return
             try:
                 if job.epoch != self._epoch:
                     continue
-                audio = self._audio_for(job.sentence)
-                if job.epoch != self._epoch:
+                audio = self._synthesize(job.sentence)
+                if audio is None or job.epoch != self._epoch:
                     continue
                 self._write(job.utterance, job.sentence, audio)
                 if job.on_audio is not None:
