@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from interviewer.audio.playback import PlaybackBuffer
@@ -38,6 +41,13 @@ def test_first_sentence_is_released_before_the_next_piece_exists() -> None:
     assert released == ["Thanks.", "What was the outcome?"]
 
 
+def _wait_until(done: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll the worker's state until ``done`` (the caller asserts what it then expects)."""
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_speaker_caches_prepared_sentences() -> None:
     tts = FakeTTS(seconds_per_char=0.001)
     playback = PlaybackBuffer(16_000)
@@ -45,11 +55,7 @@ def test_speaker_caches_prepared_sentences() -> None:
     speaker.start()
     try:
         speaker.prepare("Thank you. Next question.")
-        import time
-
-        deadline = time.monotonic() + 5
-        while speaker.synthesized < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _wait_until(lambda: speaker.synthesized >= 2)
         assert speaker.synthesized == 2
         speaker.say(1, "Thank you.")
         assert speaker.wait_idle(5)
@@ -81,17 +87,13 @@ def test_an_engine_error_never_stops_the_worker() -> None:
     """A failed synthesis made ahead is made again when said; a sentence that fails twice is
     skipped; the sentences after it are still spoken, and waiting on them never hangs (a
     cluster interview hung in wait_idle when a node with a TTS replica went away)."""
-    import time
-
     tts = _FailingTTS({"Ahead.": 1, "Flaky.": 1, "Broken.": 5})
     playback = PlaybackBuffer(16_000)
     speaker = Speaker(tts, playback)
     speaker.start()
     try:
         speaker.prepare("Ahead.")
-        deadline = time.monotonic() + 5
-        while tts.fail["Ahead."] and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _wait_until(lambda: tts.fail["Ahead."] == 0)
         assert tts.fail["Ahead."] == 0  # the guess failed on the worker
         for i, sentence in enumerate(["Ahead.", "Flaky.", "Broken.", "After."]):
             speaker.say(i + 1, sentence)
