@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +27,13 @@ from interviewer.bench.turns import _voice_loader, load_turn_set
 from interviewer.bench.turns_replay import FRAME, PAUSE_RE, _long_pauses
 from interviewer.config import Settings
 from interviewer.context import Engines
+from interviewer.metrics import normalize_text
 from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.types import SAMPLE_RATE
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+|\d+", text.lower())
+    return normalize_text(text).split()
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,3 +231,13 @@ def remote_llm(llm_server_url: str):  # type: ignore[no-untyped-def]
     llm = load_llm(replace(EMBEDDED, llm_url=llm_server_url, llm_timeout=180.0))
     yield llm
     llm.close()  # type: ignore[attr-defined]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Poll a worker thread's state until ``condition`` holds; False if ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True

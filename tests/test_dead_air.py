@@ -5,7 +5,6 @@ reply (fakes; the timings themselves are in ``interviewer bench``)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -19,6 +18,7 @@ from interviewer.interview.followup import HANDOFF_S, FollowUp, FollowUpPolicy
 from interviewer.pipeline.speaker import SENTENCE_GAP_S, Speaker, gap_after
 from interviewer.text import split_sentences
 from interviewer.types import AudioChunk
+from tests.conftest import wait_until
 
 COST_ANSWER = (
     "Sure. At my last job, I led a project to cut our cloud costs. I profiled our data "
@@ -33,15 +33,6 @@ GOOD = "You said you moved cold data to cheaper storage. How did you decide what
 @pytest.fixture(scope="module")
 def bank() -> Bank:
     return load_bank()
-
-
-def _wait(condition: Any, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 # --------------------------------------------------------------------------- the speaker
@@ -70,7 +61,7 @@ def _gated_speaker(slow: str) -> tuple[_GatedTTS, PlaybackBuffer, Speaker]:
     speaker = Speaker(tts, playback)
     speaker.start()
     speaker.prepare("Thanks.")
-    assert _wait(lambda: speaker.ready("Thanks."))
+    assert wait_until(lambda: speaker.ready("Thanks."))
     return tts, playback, speaker
 
 
@@ -107,7 +98,7 @@ def test_urgent_sentences_come_first_and_stale_ones_fall_off() -> None:
         for n in ("One", "Two", "Three", "Four"):
             speaker.prepare(f"Plan {n} quote. Plan {n} question?", urgent=True)
         tts.release.set()
-        assert _wait(lambda: speaker.ready("A stock phrase."))
+        assert wait_until(lambda: speaker.ready("A stock phrase."))
         spoken = tts.spoken[1:]
         # the latest plan first, in its own order; the oldest plan was dropped
         assert spoken[:2] == ["Plan Four quote.", "Plan Four question?"]
@@ -327,7 +318,7 @@ def test_a_discarded_speculation_does_not_leak(bank: Bank) -> None:
     policy.voice = voice
     q = bank.get("beh.ownership.end_to_end")
     voice.prepare(policy.prefetch(q, COST_ANSWER, []).text)  # as the runner does
-    assert _wait(lambda: len(llm.prompts) == 1)
+    assert wait_until(lambda: len(llm.prompts) == 1)
     longer = COST_ANSWER + " Then I automated the reports so the team saw it weekly."
     done: list[FollowUp] = []
     spoken = list(policy.compose(q, longer, [], done.append, ack="Thanks."))
@@ -469,7 +460,7 @@ def test_the_speaker_says_when_a_sentence_will_be_synthesized() -> None:
         behind = speaker.eta("Queued behind it.")
         assert 0.0 <= in_flight < behind < float("inf")
         tts.release.set()
-        assert _wait(lambda: speaker.ready("Queued behind it."))
+        assert wait_until(lambda: speaker.ready("Queued behind it."))
         assert speaker.eta("A long sentence in flight. Queued behind it.") == 0.0
     finally:
         tts.release.set()

@@ -10,14 +10,13 @@ import pytest
 
 from interviewer.audio.candidate import candidate_voice, render_text
 from interviewer.bench.turns import load_turn_set
-from interviewer.bench.turns_replay import PAUSE_RE
+from interviewer.bench.turns_replay import FRAME, PAUSE_RE
 from interviewer.metrics import normalize_text
+from interviewer.pipeline.endpointing import EndpointConfig
 from interviewer.pipeline.transcriber import StreamingTranscriber
 from tests.conftest import EMBEDDED
 
 pytestmark = pytest.mark.real
-
-FRAME = 512
 
 
 def test_the_final_at_the_answer_end_hears_its_last_words(real_vad, real_stt) -> None:  # type: ignore[no-untyped-def]
@@ -32,7 +31,7 @@ def test_the_final_at_the_answer_end_hears_its_last_words(real_vad, real_stt) ->
     real_vad.reset()
     frames = [audio[i : i + FRAME] for i in range(0, len(audio) - FRAME + 1, FRAME)]
     probs = [float(real_vad.speech_prob(f)) for f in frames]
-    last_voiced = max(k for k, p in enumerate(probs) if p >= 0.5)
+    last_voiced = max(k for k, p in enumerate(probs) if p >= EndpointConfig().threshold)
     start = int(5.12 * 16_000) // FRAME  # where the live run's last commit had cut
 
     tr = StreamingTranscriber(real_stt, time.monotonic, partial_every_s=1e9)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 
 from interviewer.audio.playback import PlaybackBuffer
 from interviewer.engines.fakes import FakeTTS
 from interviewer.pipeline.speaker import Speaker, chunk_sentences
+from tests.conftest import wait_until
 
 
 @pytest.mark.parametrize(
@@ -41,13 +39,6 @@ def test_first_sentence_is_released_before_the_next_piece_exists() -> None:
     assert released == ["Thanks.", "What was the outcome?"]
 
 
-def _wait_until(done: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll the worker's state until ``done`` (the caller asserts what it then expects)."""
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
 def test_speaker_caches_prepared_sentences() -> None:
     tts = FakeTTS(seconds_per_char=0.001)
     playback = PlaybackBuffer(16_000)
@@ -55,7 +46,7 @@ def test_speaker_caches_prepared_sentences() -> None:
     speaker.start()
     try:
         speaker.prepare("Thank you. Next question.")
-        _wait_until(lambda: speaker.synthesized >= 2)
+        assert wait_until(lambda: speaker.synthesized >= 2)
         assert speaker.synthesized == 2
         speaker.say(1, "Thank you.")
         assert speaker.wait_idle(5)
@@ -70,7 +61,7 @@ def test_speaker_caches_prepared_sentences() -> None:
 
 
 class _FailingTTS(FakeTTS):
-    """Raises on the sentences in ``fail`` (each time, or only the first ``times``)."""
+    """Raises on each sentence of ``fail`` as many times as its count, then speaks it."""
 
     def __init__(self, fail: dict[str, int]) -> None:
         super().__init__(seconds_per_char=0.001)
@@ -93,8 +84,7 @@ def test_an_engine_error_never_stops_the_worker() -> None:
     speaker.start()
     try:
         speaker.prepare("Ahead.")
-        _wait_until(lambda: tts.fail["Ahead."] == 0)
-        assert tts.fail["Ahead."] == 0  # the guess failed on the worker
+        assert wait_until(lambda: tts.fail["Ahead."] == 0)  # the guess failed on the worker
         for i, sentence in enumerate(["Ahead.", "Flaky.", "Broken.", "After."]):
             speaker.say(i + 1, sentence)
         assert speaker.wait_idle(5)
