@@ -69,8 +69,8 @@ class FinalText:
 #: frame, a piece of several seconds often loses its last words in tiny.en ("... the full
 #: dashboard a" for "... a month later."), and the end-of-turn prediction then waits for an
 #: outcome already said. With 0.8 s of zeros, the pieces at every long pause of the turn set
-#: matched 2860 reference words instead of 2831, with 122 other words instead of 166
-#: (docs/benchmarks.md); zeros cost no waiting, where the pause's own silence would.
+#: matched 2864 reference words instead of 2838, with 118 other words instead of 159
+#: (benchmarks/final_padding.py); zeros cost no waiting, where the pause's own silence would.
 FINAL_PAD_S = 0.8
 
 
